@@ -1,0 +1,199 @@
+"""Settings, read from the environment through one class per environment.
+
+`TAXESEJOUR_ENV` picks the class (development by default); every setting can be overridden by an
+environment variable of the same name. Production has no defaults for secrets: it refuses to start
+without them rather than run with a guessable key or the wrong database.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+INSTANCE = ROOT / "instance"
+
+
+class ConfigurationError(RuntimeError):
+    """Raised when the settings cannot make a working application; its message is one line."""
+
+
+def _env(name: str, default=None):
+    value = os.environ.get(name)
+    return default if value in (None, "") else value
+
+
+def _env_int(name: str, default: int) -> int:
+    value = _env(name)
+    if value is None:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ConfigurationError(f"{name} doit être un nombre entier (reçu : {value!r}).") from None
+
+
+def _env_float(name: str, default: float) -> float:
+    value = _env(name)
+    if value is None:
+        return default
+    try:
+        return float(value)
+    except ValueError:
+        raise ConfigurationError(f"{name} doit être un nombre (reçu : {value!r}).") from None
+
+
+class Config:
+    """What every environment shares."""
+
+    ENV_NAME = "base"
+    SECRET_KEY: str | None = None
+    DATABASE_URL: str | None = None
+    # The platform's own domain: the apex and www serve the platform's pages, and each
+    # collectivité gets <slug>.<PLATFORM_DOMAIN>.
+    PLATFORM_DOMAIN = "taxesejour.localhost"
+    # Who runs the platform: the collectivités' processor (sous-traitant) in the privacy policy.
+    PLATFORM_OPERATOR = "Nouveaux Territoires"
+    # Scheme and port used to build absolute links (letters, emails, the demo URL). The port is
+    # left out when empty, as behind a reverse proxy on 443.
+    PREFERRED_URL_SCHEME = "http"
+    PUBLIC_PORT: str | None = None
+    # How often a process asks the registry whether anything changed (suspension, new domain):
+    # a change made elsewhere takes effect within this many seconds. Must not exceed 5.
+    TENANT_CACHE_CHECK_SECONDS = 2.0
+    # SQLite only: the directory holding one database file per collectivité.
+    TENANT_SQLITE_DIR: str | None = None
+    # Alembic trees.
+    SHARED_MIGRATIONS_DIR = str(ROOT / "migrations" / "shared")
+    TENANT_MIGRATIONS_DIR = str(ROOT / "migrations" / "tenant")
+    MIGRATION_WORKERS = 4
+    # Seconds a collectivité's migration waits for a lock before failing (and being reported).
+    MIGRATION_LOCK_TIMEOUT = 30
+    # Reverse proxy: how many proxies to trust for X-Forwarded-For / -Proto. X-Forwarded-Host
+    # is never trusted: the tenant comes from the Host header the proxy passes on.
+    PROXY_FIX_X_FOR = 0
+    PROXY_FIX_X_PROTO = 0
+    SQLALCHEMY_ECHO = False
+    DB_POOL_SIZE = 5
+    DB_MAX_OVERFLOW = 10
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    # Host-only cookies: never shared between collectivités' subdomains.
+    SESSION_COOKIE_DOMAIN = None
+    HSTS = False
+    TESTING = False
+
+    @classmethod
+    def from_environment(cls) -> dict:
+        """The class's settings, each overridden by the environment variable of the same name."""
+        values = {k: getattr(cls, k) for k in dir(cls) if k.isupper()}
+        for key in ("SECRET_KEY", "DATABASE_URL", "PLATFORM_DOMAIN", "PLATFORM_OPERATOR",
+                    "PREFERRED_URL_SCHEME",
+                    "PUBLIC_PORT", "TENANT_SQLITE_DIR", "SHARED_MIGRATIONS_DIR",
+                    "TENANT_MIGRATIONS_DIR"):
+            values[key] = _env(key, values[key])
+        for key in ("MIGRATION_WORKERS", "MIGRATION_LOCK_TIMEOUT", "PROXY_FIX_X_FOR", "PROXY_FIX_X_PROTO", "DB_POOL_SIZE",
+                    "DB_MAX_OVERFLOW"):
+            values[key] = _env_int(key, values[key])
+        values["TENANT_CACHE_CHECK_SECONDS"] = _env_float(
+            "TENANT_CACHE_CHECK_SECONDS", values["TENANT_CACHE_CHECK_SECONDS"])
+        return values
+
+    @classmethod
+    def check(cls, values: dict) -> None:
+        """Refuse settings that cannot work, in one line."""
+        if not values.get("DATABASE_URL"):
+            raise ConfigurationError("DATABASE_URL n'est pas défini.")
+        if not values.get("SECRET_KEY"):
+            raise ConfigurationError("SECRET_KEY n'est pas défini.")
+        check_seconds = values["TENANT_CACHE_CHECK_SECONDS"]
+        if not 0 <= check_seconds <= 5:
+            raise ConfigurationError(
+                "TENANT_CACHE_CHECK_SECONDS doit être compris entre 0 et 5 secondes.")
+        if values["MIGRATION_WORKERS"] < 1:
+            raise ConfigurationError("MIGRATION_WORKERS doit valoir au moins 1.")
+
+
+def _development_secret() -> str:
+    """A random key kept in instance/, so that development sessions survive a restart."""
+    path = INSTANCE / "secret_key"
+    if not path.exists():
+        INSTANCE.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+class Development(Config):
+    """The embedded default: SQLite files under instance/, the demo's domain."""
+
+    ENV_NAME = "development"
+    PUBLIC_PORT = "5000"
+
+    @classmethod
+    def from_environment(cls) -> dict:
+        values = super().from_environment()
+        values["DATABASE_URL"] = values["DATABASE_URL"] or f"sqlite:///{INSTANCE / 'taxesejour.db'}"
+        values["SECRET_KEY"] = values["SECRET_KEY"] or _development_secret()
+        return values
+
+
+class Test(Config):
+    """Tests pass DATABASE_URL themselves; nothing is read from a developer's instance/."""
+
+    ENV_NAME = "test"
+    TESTING = True
+    SECRET_KEY = "test-secret-key-not-for-production"
+    TENANT_CACHE_CHECK_SECONDS = 0.5
+    MIGRATION_WORKERS = 2
+
+
+class Production(Config):
+    """PostgreSQL behind a reverse proxy over HTTPS."""
+
+    ENV_NAME = "production"
+    PLATFORM_DOMAIN = "taxesejour.fr"
+    PREFERRED_URL_SCHEME = "https"
+    SESSION_COOKIE_SECURE = True
+    HSTS = True
+    PROXY_FIX_X_FOR = 1
+    PROXY_FIX_X_PROTO = 1
+
+    @classmethod
+    def check(cls, values: dict) -> None:
+        missing = [k for k in ("SECRET_KEY", "DATABASE_URL") if not values.get(k)]
+        if missing:
+            raise ConfigurationError(
+                "Démarrage refusé en production : définissez "
+                + " et ".join(missing) + " dans l'environnement.")
+        super().check(values)
+
+
+ENVIRONMENTS = {"development": Development, "test": Test, "production": Production}
+
+
+def load(config=None) -> dict:
+    """Resolve `create_app`'s argument into a checked settings dict.
+
+    `config` may be None (TAXESEJOUR_ENV decides), an environment name, a Config class, or a dict
+    of overrides applied on top of the test settings' class named by its "ENV" key or of the
+    environment's class.
+    """
+    overrides = {}
+    if isinstance(config, dict):
+        overrides = dict(config)
+        config = overrides.pop("ENV", None)
+    if config is None:
+        config = _env("TAXESEJOUR_ENV", "development")
+    if isinstance(config, str):
+        try:
+            config = ENVIRONMENTS[config]
+        except KeyError:
+            raise ConfigurationError(
+                f"Environnement inconnu : {config!r} (attendu : "
+                + ", ".join(ENVIRONMENTS) + ").") from None
+    values = config.from_environment()
+    values.update(overrides)
+    config.check(values)
+    return values

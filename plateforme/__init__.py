@@ -1,0 +1,44 @@
+"""The platform: app factory, registry, host middleware, schema binding, migrations, CLI."""
+
+from __future__ import annotations
+
+from flask_migrate import Migrate
+from flask_wtf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+import config as settings
+from plateforme.routing import App
+
+csrf = CSRFProtect()
+migrate_ext = Migrate(compare_type=True, render_as_batch=True)
+
+
+def create_app(config=None) -> App:
+    """Build the application. `config`: None (TAXESEJOUR_ENV decides), an environment name,
+    a config class, or a dict of overrides (its "ENV" key names the base environment)."""
+    values = settings.load(config)
+    app = App(__name__, template_folder=str(settings.ROOT / "templates"),
+              static_folder=str(settings.ROOT / "static"),
+              instance_path=str(settings.INSTANCE))
+    app.config.update(values)
+
+    if app.config["PROXY_FIX_X_FOR"] or app.config["PROXY_FIX_X_PROTO"]:
+        # X-Forwarded-Host stays untrusted: the collectivité comes from Host alone.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_FIX_X_FOR"],
+                                x_proto=app.config["PROXY_FIX_X_PROTO"], x_host=0)
+
+    from plateforme import cli, hosts, site, web
+    from plateforme.database import db
+
+    db.init_app(app)
+    hosts.init_app(app)
+    csrf.init_app(app)
+    web.init_app(app)
+    migrate_ext.init_app(app, db, directory=app.config["SHARED_MIGRATIONS_DIR"])
+    cli.init_app(app)
+    site.init_app(app)
+
+    import tenants
+
+    tenants.init_app(app)
+    return app

@@ -1,0 +1,305 @@
+"""Engines, sessions and the two model bases: shared (the registry) and tenant (one collectivité).
+
+PostgreSQL: one engine, one pool. Tenant tables are declared in the placeholder schema `tenant`
+and each session carries a `schema_translate_map` that rewrites it to the bound collectivité's
+schema, always quoted. A pooled connection carries no tenant state (no `SET search_path`), so it
+cannot leak one collectivité's rows into another's request.
+
+SQLite (the embedded default): the shared database in one file and one file per collectivité,
+each with its own engine; the placeholder schema is translated to the file's main schema.
+
+A session routes each statement: tenant tables to the bound collectivité, everything else to the
+shared database. With no collectivité bound, a tenant table raises `NoTenantBound`.
+"""
+
+from __future__ import annotations
+
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask import Flask, current_app, g
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.orm import DeclarativeBase, Session
+from sqlalchemy.pool import NullPool
+from sqlalchemy.sql import visitors
+from sqlalchemy.sql.elements import quoted_name
+
+from plateforme import tenancy
+from plateforme.tenancy import SCHEMA_PLACEHOLDER, NoTenantBound, TenantInfo
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class SharedModel(DeclarativeBase):
+    """Tables of the shared schema: the registry of collectivités and what spans them."""
+
+    metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class TenantModel(DeclarativeBase):
+    """Tables that exist once per collectivité, in its own schema (or file)."""
+
+    metadata = sa.MetaData(schema=SCHEMA_PLACEHOLDER, naming_convention=NAMING_CONVENTION)
+
+
+def _is_tenant_table(obj) -> bool:
+    return isinstance(obj, sa.Table) and obj.schema == SCHEMA_PLACEHOLDER
+
+
+def is_tenant_scoped(mapper=None, clause=None) -> bool:
+    if mapper is not None:
+        return any(_is_tenant_table(t) for t in mapper.tables)
+    if clause is not None:
+        return any(_is_tenant_table(obj) for obj in visitors.iterate(clause))
+    return False
+
+
+class RoutingSession(Session):
+    """A session for one collectivité (or none): it never changes tenant."""
+
+    def __init__(self, state: DatabaseState, tenant: TenantInfo | None, **kwargs):
+        self.state = state
+        self.tenant = tenant
+        super().__init__(**kwargs)
+
+    def get_bind(self, mapper=None, *, clause=None, **kwargs):
+        if is_tenant_scoped(mapper, clause):
+            if self.tenant is None:
+                raise NoTenantBound(
+                    "a tenant table was queried from a session with no collectivité bound")
+            return self.state.tenant_bind(self.tenant)
+        return self.state.shared_bind()
+
+
+def _sqlite_pragmas(engine: Engine) -> None:
+    """Real transactions on SQLite (pysqlite's own handling skips BEGIN before DDL), foreign
+    keys enforced, and WAL so the demo's threaded server can read while it writes."""
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn):
+        conn.exec_driver_sql("BEGIN")
+
+
+def create_shared_engine(url: str, *, pool_size=5, max_overflow=10, echo=False,
+                         poolclass=None) -> Engine:
+    parsed = make_url(url)
+    kwargs = {"echo": echo}
+    if poolclass is not None:
+        kwargs["poolclass"] = poolclass
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database in (None, "", ":memory:"):
+            raise ValueError("SQLite needs a file: the collectivités' files sit beside it")
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = sa.create_engine(parsed, **kwargs)
+        _sqlite_pragmas(engine)
+        return engine
+    if parsed.get_backend_name() != "postgresql":
+        raise ValueError(f"unsupported database: {parsed.get_backend_name()}")
+    if poolclass is None:
+        kwargs.update(pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=True)
+    return sa.create_engine(parsed, **kwargs)
+
+
+def sqlite_file_engine(path: Path, echo=False) -> Engine:
+    """An engine on one collectivité's SQLite file; connections are opened per use."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    engine = sa.create_engine(f"sqlite:///{path}", poolclass=NullPool, echo=echo)
+    _sqlite_pragmas(engine)
+    return engine
+
+
+class DatabaseState:
+    """The engines of one application."""
+
+    def __init__(self, url: str, *, tenant_sqlite_dir: str | None = None, pool_size=5,
+                 max_overflow=10, echo=False):
+        self.url = url
+        self.shared_engine = create_shared_engine(
+            url, pool_size=pool_size, max_overflow=max_overflow, echo=echo)
+        self.backend = self.shared_engine.dialect.name
+        self._echo = echo
+        self._tenant_engines: dict[str, Engine] = {}
+        self._lock = threading.Lock()
+        self._pinned: Connection | None = None
+        if self.backend == "sqlite":
+            shared_file = Path(self.shared_engine.url.database)
+            self.tenant_dir = Path(tenant_sqlite_dir or shared_file.parent / "tenants")
+        else:
+            self.tenant_dir = None
+
+    @property
+    def is_postgresql(self) -> bool:
+        return self.backend == "postgresql"
+
+    # --- where a collectivité's tables are -------------------------------------------------
+
+    def translate_map(self, tenant: TenantInfo) -> dict:
+        if self.is_postgresql:
+            return {SCHEMA_PLACEHOLDER: quoted_name(tenant.schema, quote=True)}
+        return {SCHEMA_PLACEHOLDER: None}
+
+    def tenant_file(self, schema: str) -> Path:
+        return self.tenant_dir / f"{tenancy.check_schema_name(schema)}.db"
+
+    def tenant_engine(self, tenant: TenantInfo) -> Engine:
+        """The engine holding `tenant`'s tables: the shared one on PostgreSQL (its server's, once
+        collectivités are spread over several), the collectivité's own file on SQLite."""
+        if self.is_postgresql:
+            if tenant.server != "default":
+                raise RuntimeError(f"unknown database server {tenant.server!r}")
+            return self.shared_engine
+        engine = self._tenant_engines.get(tenant.schema)
+        if engine is None:
+            with self._lock:
+                engine = self._tenant_engines.get(tenant.schema)
+                if engine is None:
+                    engine = sqlite_file_engine(self.tenant_file(tenant.schema), self._echo)
+                    self._tenant_engines[tenant.schema] = engine
+        return engine
+
+    def tenant_bind(self, tenant: TenantInfo):
+        if self._pinned is not None:
+            return self._pinned
+        return self.tenant_engine(tenant)
+
+    def shared_bind(self):
+        if self._pinned is not None:
+            return self._pinned
+        return self.shared_engine
+
+    # --- sessions and connections -----------------------------------------------------------
+
+    def make_session(self, tenant: TenantInfo | None) -> RoutingSession:
+        options = {"schema_translate_map": self.translate_map(tenant)} if tenant else {}
+        kwargs = {}
+        if self._pinned is not None:
+            kwargs["join_transaction_mode"] = "create_savepoint"
+        return RoutingSession(self, tenant, execution_options=options, **kwargs)
+
+    @contextmanager
+    def shared_connection(self):
+        """A transaction on the shared database, committed on success."""
+        if self._pinned is not None:
+            with self._pinned.begin_nested():
+                yield self._pinned
+            return
+        with self.shared_engine.begin() as conn:
+            yield conn
+
+    @contextmanager
+    def tenant_connection(self, tenant: TenantInfo):
+        """A transaction on `tenant`'s tables (Core and DDL), committed on success."""
+        translate = self.translate_map(tenant)
+        if self._pinned is not None:
+            conn = self._pinned
+            previous = conn.get_execution_options().get("schema_translate_map")
+            conn.execution_options(schema_translate_map=translate)
+            try:
+                with conn.begin_nested():
+                    yield conn
+            finally:
+                conn.execution_options(schema_translate_map=previous)
+            return
+        with self.tenant_engine(tenant).connect() as conn:
+            conn.execution_options(schema_translate_map=translate)
+            with conn.begin():
+                yield conn
+
+    # --- tests ------------------------------------------------------------------------------
+
+    def pin(self, connection: Connection | None) -> None:
+        """Route every session and connection through `connection` (tests on PostgreSQL: the
+        test's work happens in savepoints of one transaction, rolled back at the end)."""
+        self._pinned = connection
+
+    def forget_tenant_engine(self, schema: str) -> None:
+        engine = self._tenant_engines.pop(schema, None)
+        if engine is not None:
+            engine.dispose()
+
+    def dispose(self) -> None:
+        for engine in self._tenant_engines.values():
+            engine.dispose()
+        self._tenant_engines.clear()
+        self.shared_engine.dispose()
+
+
+class Database:
+    """The Flask extension: `db.session` is the current context's session.
+
+    With a collectivité bound, it is that binding's session; otherwise an application-context
+    session that reaches only the shared schema.
+    """
+
+    shared_metadata = SharedModel.metadata
+    tenant_metadata = TenantModel.metadata
+
+    def init_app(self, app: Flask) -> None:
+        state = DatabaseState(
+            app.config["DATABASE_URL"],
+            tenant_sqlite_dir=app.config.get("TENANT_SQLITE_DIR"),
+            pool_size=app.config["DB_POOL_SIZE"],
+            max_overflow=app.config["DB_MAX_OVERFLOW"],
+            echo=app.config["SQLALCHEMY_ECHO"],
+        )
+        app.extensions["taxesejour.db"] = state
+        app.teardown_appcontext(self._close_shared_session)
+
+    @property
+    def state(self) -> DatabaseState:
+        return current_app.extensions["taxesejour.db"]
+
+    # Flask-Migrate's env.py reads these.
+    @property
+    def metadata(self) -> sa.MetaData:
+        return self.shared_metadata
+
+    @property
+    def engine(self) -> Engine:
+        return self.state.shared_engine
+
+    @property
+    def session(self) -> Session:
+        binding = tenancy.current_binding()
+        if binding is not None:
+            return binding.session
+        session = g.get("_shared_session")
+        if session is None:
+            session = g._shared_session = self.state.make_session(None)
+        return session
+
+    @contextmanager
+    def tenant_context(self, tenant: TenantInfo):
+        """Bind `tenant` for the block: `db.session` serves its data, then is closed."""
+        token = tenancy.bind(tenant, self.state)
+        try:
+            yield
+        finally:
+            tenancy.unbind(token)
+
+    @staticmethod
+    def _close_shared_session(_exc=None):
+        session = g.pop("_shared_session", None)
+        if session is not None:
+            session.close()
+
+
+db = Database()

@@ -1,0 +1,5 @@
+"""Every model of the shared schema, imported in one place for Alembic and the tests."""
+
+from plateforme.registry import Collectivite, Domain, RegistryState
+
+__all__ = ["Collectivite", "Domain", "RegistryState"]

@@ -1,0 +1,259 @@
+"""Onboarding a collectivité, and its life afterwards (suspension, domains).
+
+Provisioning is one command, idempotent and retryable. First the registry row is committed in
+`provisioning` with its domain (its host answers 503 meanwhile); then the collectivité's schema,
+tables, version stamp and default content are written in one transaction (DDL is transactional on
+PostgreSQL, and on SQLite with the BEGIN the engine emits); only then is it `active`. A failure at
+any point leaves it in `provisioning`, and running the command again finishes the job.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import click
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.orm import Session
+from sqlalchemy.schema import CreateSchema
+from sqlalchemy.sql.elements import quoted_name
+
+import tenants.models  # noqa: F401  (create_all needs every tenant table)
+from plateforme import registry
+from plateforme.cli import domains_group, tenants_group
+from plateforme.database import TenantModel, db
+from plateforme.errors import UserError
+from plateforme.migrate import VERSION_TABLE, Target, read_version, tenant_heads, upgrade_tenant
+from plateforme.registry import Collectivite, Domain
+from plateforme.tenancy import SCHEMA_PLACEHOLDER, TenantInfo, schema_name_for
+
+
+@dataclass(frozen=True)
+class Platform:
+    """What provisioning needs to know of the deployment, outside a request."""
+
+    domain: str
+    scheme: str
+    port: str | None
+    operator: str
+    tenant_migrations: str
+
+    @classmethod
+    def from_config(cls, config) -> Platform:
+        return cls(domain=config["PLATFORM_DOMAIN"], scheme=config["PREFERRED_URL_SCHEME"],
+                   port=config.get("PUBLIC_PORT"), operator=config["PLATFORM_OPERATOR"],
+                   tenant_migrations=config["TENANT_MIGRATIONS_DIR"])
+
+    def url(self, host: str, path: str = "/") -> str:
+        port = f":{self.port}" if self.port else ""
+        return f"{self.scheme}://{host}{port}{path}"
+
+
+def tenant_info(collectivite: Collectivite) -> TenantInfo:
+    primary = collectivite.primary_domain
+    return TenantInfo(id=collectivite.id, slug=collectivite.slug, name=collectivite.name,
+                      status=collectivite.status, schema=collectivite.schema_name,
+                      server=collectivite.server,
+                      primary_host=primary.host if primary else "")
+
+
+def register(session: Session, platform: Platform, *, slug: str, name: str, kind="commune",
+             siren=None, insee=None) -> Collectivite:
+    """Add the registry row in `provisioning`, with its default domain; or return the row a
+    previous, interrupted run left. Commits."""
+    slug = registry.validate_slug(slug)
+    name = registry.validate_name(name)
+    kind = registry.validate_kind(kind)
+    siren = registry.validate_siren(siren)
+    insee = registry.validate_insee(insee)
+    existing = registry.get_by_slug(session, slug)
+    if existing is not None:
+        if existing.name != name:
+            raise UserError(
+                f"L'identifiant « {slug} » est déjà pris par « {existing.name} ».")
+        return existing
+    host = registry.normalise_domain(f"{slug}.{platform.domain}")
+    if session.scalar(sa.select(Domain.id).where(Domain.host == host)) is not None:
+        raise UserError(f"Le domaine {host} est déjà attribué.")
+    collectivite = Collectivite(slug=slug, name=name, kind=kind, siren=siren, insee=insee,
+                                status="provisioning", schema_name=schema_name_for(slug))
+    collectivite.domains.append(Domain(host=host, is_primary=True))
+    session.add(collectivite)
+    try:
+        session.commit()
+    except sa.exc.IntegrityError:
+        session.rollback()
+        raise UserError(f"La collectivité « {slug} » existe déjà ou son schéma est pris.") from None
+    return collectivite
+
+
+def build_schema(state, tenant: TenantInfo, platform: Platform) -> None:
+    """Create the schema at head with its defaults, in one transaction; safe to run again."""
+    heads = tenant_heads(platform.tenant_migrations)
+    target = Target(state.shared_engine.url.render_as_string(hide_password=False),
+                    tenant.schema, str(state.tenant_dir) if state.tenant_dir else None)
+    with state.tenant_connection(tenant) as conn:
+        if state.is_postgresql:
+            conn.execute(CreateSchema(quoted_name(tenant.schema, quote=True), if_not_exists=True))
+        version = read_version(conn, target)
+        if version is None:
+            TenantModel.metadata.create_all(conn)
+            _version_table().create(conn)
+            conn.execute(sa.insert(_version_table()), [{"version_num": h} for h in sorted(heads)])
+            version = heads
+        if version == heads:
+            _seed(conn, tenant, platform)
+            return
+    # Left at an older revision by a run interrupted across a deploy: migrate, then seed.
+    status, _before, _after, error = upgrade_tenant(target, platform.tenant_migrations)
+    if status == "failed":
+        raise UserError(f"La mise à niveau du schéma de « {tenant.slug} » a échoué : {error}")
+    with state.tenant_connection(tenant) as conn:
+        _seed(conn, tenant, platform)
+
+
+def _seed(conn, tenant: TenantInfo, platform: Platform) -> None:
+    from tenants import defaults
+
+    with Session(bind=conn, join_transaction_mode="create_savepoint") as session:
+        defaults.seed(session, name=tenant.name, address=platform.url(tenant.primary_host),
+                      platform=platform.domain, operator=platform.operator)
+        session.commit()
+
+
+def _version_table() -> sa.Table:
+    """Alembic's own version table, in the collectivité's schema (placeholder, translated)."""
+    return sa.Table(VERSION_TABLE, sa.MetaData(),
+                    sa.Column("version_num", sa.String(32), nullable=False),
+                    sa.PrimaryKeyConstraint("version_num", name="alembic_version_pkc"),
+                    schema=SCHEMA_PLACEHOLDER)
+
+
+def provision(state, session: Session, platform: Platform, collectivite: Collectivite) -> bool:
+    """Finish a collectivité left in `provisioning`; True if there was anything to do."""
+    if collectivite.status != "provisioning":
+        return False
+    build_schema(state, tenant_info(collectivite), platform)
+    collectivite.status = "active"
+    session.commit()
+    return True
+
+
+def create(state, session: Session, platform: Platform, **fields) -> tuple[Collectivite, bool]:
+    """Register and provision; running it again on the same slug and name finishes the job."""
+    collectivite = register(session, platform, **fields)
+    return collectivite, provision(state, session, platform, collectivite)
+
+
+def set_status(session: Session, slug: str, status: str) -> Collectivite:
+    collectivite = registry.require(session, slug)
+    allowed = {"suspended": {"active", "suspended"}, "active": {"suspended", "active"}}
+    if collectivite.status not in allowed[status]:
+        if collectivite.status == "provisioning":
+            raise UserError(f"« {slug} » n'est pas encore provisionnée : relancez "
+                            f"`flask tenants create {slug} --name …`.")
+        raise UserError(f"« {slug} » est {collectivite.status} : action impossible.")
+    collectivite.status = status
+    session.commit()
+    return collectivite
+
+
+def add_domain(session: Session, platform: Platform, slug: str, host: str,
+               primary: bool = False) -> Domain:
+    collectivite = registry.require(session, slug)
+    host = registry.normalise_domain(host)
+    apex = registry.normalise_domain(platform.domain)
+    if host in (apex, f"www.{apex}") or host.endswith(f".{apex}"):
+        raise UserError(
+            f"{host} appartient au domaine de la plateforme : seul {slug}.{apex} est attribué "
+            "automatiquement.")
+    owner = session.scalar(sa.select(Domain).where(Domain.host == host))
+    if owner is not None:
+        who = "cette collectivité" if owner.collectivite_id == collectivite.id else \
+            f"« {owner.collectivite.slug} »"
+        raise UserError(f"Le domaine {host} est déjà attribué à {who}.")
+    domain = Domain(host=host, is_primary=False)
+    collectivite.domains.append(domain)
+    if primary:
+        for other in collectivite.domains:
+            other.is_primary = False
+        session.flush()
+        domain.is_primary = True
+    session.commit()
+    return domain
+
+
+# --- commands -----------------------------------------------------------------------------
+
+
+def _platform() -> Platform:
+    return Platform.from_config(current_app.config)
+
+
+@tenants_group.command("create")
+@click.argument("slug")
+@click.option("--name", required=True, help="Nom de la collectivité, tel que les hébergeurs le lisent.")
+@click.option("--kind", default="commune", show_default=True,
+              type=click.Choice(list(registry.KINDS)), help="Type de collectivité.")
+@click.option("--siren", default=None, help="Numéro SIREN (9 chiffres).")
+@click.option("--insee", default=None, help="Code INSEE (communes).")
+def create_command(slug, name, kind, siren, insee):
+    """Create a collectivité: registry row, schema, defaults. Run again to finish a failed run."""
+    platform = _platform()
+    collectivite, done = create(db.state, db.session, platform, slug=slug, name=name, kind=kind,
+                                siren=siren, insee=insee)
+    url = platform.url(collectivite.primary_domain.host)
+    if done:
+        click.echo(f"Collectivité « {collectivite.name} » créée : {url}")
+    else:
+        click.echo(f"Collectivité « {collectivite.name} » déjà provisionnée "
+                   f"({collectivite.status}) : {url}")
+
+
+@tenants_group.command("list")
+def list_command():
+    """List the collectivités with their status and primary domain."""
+    rows = registry.all_collectivites(db.session)
+    if not rows:
+        click.echo("Aucune collectivité.")
+        return
+    click.echo(f"{'IDENTIFIANT':<28} {'STATUT':<13} {'SCHÉMA':<36} {'DOMAINE':<40} NOM")
+    for c in rows:
+        primary = c.primary_domain.host if c.primary_domain else "-"
+        click.echo(f"{c.slug:<28} {c.status:<13} {c.schema_name:<36} {primary:<40} {c.name}")
+
+
+@tenants_group.command("suspend")
+@click.argument("slug")
+def suspend_command(slug):
+    """Suspend a collectivité: its hosts get a 503 page within seconds, in every process."""
+    set_status(db.session, slug, "suspended")
+    click.echo(f"« {slug} » suspendue.")
+
+
+@tenants_group.command("resume")
+@click.argument("slug")
+def resume_command(slug):
+    """Reopen a suspended collectivité."""
+    set_status(db.session, slug, "active")
+    click.echo(f"« {slug} » réactivée.")
+
+
+@domains_group.command("add")
+@click.argument("slug")
+@click.argument("host")
+@click.option("--primary", is_flag=True,
+              help="En faire le domaine principal (liens des courriels et des courriers).")
+def domains_add_command(slug, host, primary):
+    """Attach a custom domain to a collectivité (matched exactly)."""
+    domain = add_domain(db.session, _platform(), slug, host, primary)
+    click.echo(f"Domaine {domain.host} ajouté à « {slug} »"
+               + (" (principal)." if domain.is_primary else "."))
+
+
+@domains_group.command("list")
+@click.argument("slug")
+def domains_list_command(slug):
+    """List a collectivité's domains."""
+    for d in registry.require(db.session, slug).domains:
+        click.echo(f"{d.host}{'  (principal)' if d.is_primary else ''}")

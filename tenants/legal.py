@@ -1,0 +1,56 @@
+"""The CGU and the privacy policy: immutable published versions, one current per kind.
+
+A version's text never changes once published; what a host accepted is proved by the version
+number and the SHA-256 of its text.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from plateforme.database import TenantModel
+from plateforme.registry import utcnow
+
+KINDS = {"cgu": "Conditions générales d'utilisation",
+         "privacy": "Politique de confidentialité"}
+
+
+class LegalDocument(TenantModel):
+    __tablename__ = "legal_documents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(20))
+    version: Mapped[int]
+    title: Mapped[str] = mapped_column(sa.String(200))
+    body: Mapped[str] = mapped_column(sa.Text)
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    published_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (
+        sa.UniqueConstraint("kind", "version", name="uq_legal_documents_kind_version"),
+        sa.CheckConstraint("kind IN ('cgu', 'privacy')", name="kind"),
+    )
+
+
+def text_hash(body: str) -> str:
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+
+def current(session: Session, kind: str) -> LegalDocument | None:
+    return session.scalar(sa.select(LegalDocument).where(LegalDocument.kind == kind)
+                          .order_by(LegalDocument.version.desc()).limit(1))
+
+
+def publish(session: Session, kind: str, body: str, title: str | None = None) -> LegalDocument:
+    """Add the next version of `kind`; earlier versions stay as they were."""
+    if kind not in KINDS:
+        raise ValueError(kind)
+    latest = current(session, kind)
+    document = LegalDocument(kind=kind, version=(latest.version + 1) if latest else 1,
+                             title=title or KINDS[kind], body=body, sha256=text_hash(body))
+    session.add(document)
+    return document
