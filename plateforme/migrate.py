@@ -102,11 +102,14 @@ def _engine(target: Target) -> sa.Engine:
 
 
 def _script(directory: str) -> tuple[AlembicConfig, ScriptDirectory]:
+    """The tree, parsed once per process for as long as its revision files do not change."""
+    signature = tuple(sorted((p.name, p.stat().st_mtime_ns)
+                             for p in Path(directory, "versions").glob("*.py")))
     cached = _worker_scripts.get(directory)
-    if cached is None:
+    if cached is None or cached[2] != signature:
         cfg = alembic_config(directory)
-        cached = _worker_scripts[directory] = (cfg, ScriptDirectory.from_config(cfg))
-    return cached
+        cached = _worker_scripts[directory] = (cfg, ScriptDirectory.from_config(cfg), signature)
+    return cached[0], cached[1]
 
 
 def read_version(connection, target: Target) -> frozenset[str] | None:

@@ -133,7 +133,11 @@ def provision(state, session: Session, platform: Platform, collectivite: Collect
     """Finish a collectivité left in `provisioning`; True if there was anything to do."""
     if collectivite.status != "provisioning":
         return False
-    build_schema(state, tenant_info(collectivite), platform)
+    tenant = tenant_info(collectivite)
+    # Hand the registry's connection back first: the schema is built on a connection of its
+    # own, and a small pool must not be held twice by one command.
+    session.commit()
+    build_schema(state, tenant, platform)
     collectivite.status = "active"
     session.commit()
     return True

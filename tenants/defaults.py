@@ -12,6 +12,7 @@ from string import Template
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from plateforme.registry import utcnow
 from tenants import legal, news, settings
 
 TEXTS = Path(__file__).parent / "texts"
@@ -35,4 +36,4 @@ def seed(session: Session, *, name: str, address: str, platform: str, operator: 
             body=(f"{name} met à votre disposition cette plateforme pour déclarer vos nuitées "
                   "et reverser la taxe de séjour en ligne. Si vous n'arrivez pas à vous "
                   "connecter, appelez le service technique de votre collectivité."),
-            pinned=True))
+            published_at=utcnow(), pinned=True))

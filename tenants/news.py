@@ -17,7 +17,8 @@ class NewsItem(TenantModel):
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(sa.String(200))
     body: Mapped[str] = mapped_column(sa.Text)
-    published_at: Mapped[datetime | None] = mapped_column(default=utcnow, index=True)
+    # None while a draft; in the future when scheduled.
+    published_at: Mapped[datetime | None] = mapped_column(index=True)
     pinned: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

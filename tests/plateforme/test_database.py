@@ -1,0 +1,167 @@
+"""Schema binding: each collectivité sees its own rows, and nothing falls back elsewhere."""
+
+import pytest
+import sqlalchemy as sa
+
+import tenants.models
+from plateforme.database import TenantModel, db
+from plateforme.registry import utcnow
+from plateforme.tenancy import (
+    NoTenantBound,
+    TenantInfo,
+    check_schema_name,
+    current_tenant,
+    schema_name_for,
+)
+from tenants import legal, news, settings
+from tests.conftest import create_tenant, get, host_of
+
+# One factory per tenant-scoped model. A new model without one fails
+# test_every_tenant_model_has_a_separation_factory: separation is proved for every table.
+FACTORIES = {
+    news.NewsItem: lambda tag: news.NewsItem(title=f"actualité {tag}", body=tag),
+    legal.LegalDocument: lambda tag: legal.LegalDocument(
+        kind="cgu", version=100, title=tag, body=tag, sha256=legal.text_hash(tag)),
+    settings.Settings: None,  # one row per collectivité: separation is checked on its value
+}
+
+
+def tenant_models():
+    return sorted((m.class_ for m in TenantModel.registry.mappers), key=lambda c: c.__name__)
+
+
+def test_every_tenant_model_has_a_separation_factory():
+    assert set(tenant_models()) == set(FACTORIES), "add the new model to FACTORIES"
+    assert set(tenants.models.__all__) == {m.__name__ for m in tenant_models()}
+
+
+def _rows(model, tag_column):
+    return {getattr(o, tag_column) for o in db.session.scalars(sa.select(model))}
+
+
+@pytest.mark.parametrize("model", [m for m in FACTORIES if FACTORIES[m]],
+                         ids=lambda m: m.__name__)
+def test_data_separation(app, model):
+    """Write in A, absent in B; write in B; back in A, A's intact; a new C is empty."""
+    a, b = create_tenant(app, "alpha"), create_tenant(app, "beta")
+    factory = FACTORIES[model]
+    tag = "title"
+    with db.tenant_context(a):
+        baseline = _rows(model, tag)
+        db.session.add(factory("A"))
+        db.session.commit()
+        assert _rows(model, tag) - baseline == {factory("A").title}
+    with db.tenant_context(b):
+        assert factory("A").title not in _rows(model, tag)
+        db.session.add(factory("B"))
+        db.session.commit()
+        assert factory("B").title in _rows(model, tag)
+    with db.tenant_context(a):
+        assert _rows(model, tag) - baseline == {factory("A").title}
+    c = create_tenant(app, "gamma")
+    with db.tenant_context(c):
+        assert {factory("A").title, factory("B").title}.isdisjoint(_rows(model, tag))
+
+
+def test_settings_are_separate(app):
+    a, b = create_tenant(app, "alpha", "Alpha"), create_tenant(app, "beta", "Beta")
+    with db.tenant_context(a):
+        settings.get(db.session).support_phone = "04 75 00 00 01"
+        db.session.commit()
+    with db.tenant_context(b):
+        assert settings.get(db.session).support_phone == ""
+        assert settings.get(db.session).display_name == "Beta"
+    with db.tenant_context(a):
+        assert settings.get(db.session).support_phone == "04 75 00 00 01"
+    with db.tenant_context(create_tenant(app, "gamma", "Gamma")):
+        assert settings.get(db.session).support_phone == ""
+
+
+def test_tenant_tables_without_a_binding_fail_loudly(app):
+    create_tenant(app, "alpha")
+    with pytest.raises(NoTenantBound):
+        db.session.scalars(sa.select(news.NewsItem)).all()
+    with pytest.raises(NoTenantBound):
+        db.session.execute(sa.select(news.NewsItem.__table__)).all()
+    with pytest.raises(NoTenantBound):
+        current_tenant()
+
+
+def test_a_tenant_session_never_changes_tenant(app):
+    a, b = create_tenant(app, "alpha"), create_tenant(app, "beta")
+    with db.tenant_context(a):
+        session_a = db.session
+        with db.tenant_context(b):
+            assert db.session is not session_a
+            assert current_tenant().slug == "beta"
+        assert db.session is session_a
+        assert current_tenant().slug == "alpha"
+
+
+def test_a_thread_started_in_a_tenant_context_has_no_tenant(app):
+    import threading
+
+    a = create_tenant(app, "alpha")
+    seen = []
+    with db.tenant_context(a):
+        thread = threading.Thread(target=lambda: seen.append(_bound()))
+        thread.start()
+        thread.join()
+    assert seen == [None]
+
+
+def _bound():
+    from plateforme import tenancy
+
+    return tenancy.current_binding()
+
+
+@pytest.mark.parametrize("name", ["public", "tenant_", "tenant_A", 'tenant_x"; drop',
+                                  "tenant_x y", "pg_catalog", "tenant_" + "a" * 41])
+def test_schema_names_follow_a_strict_pattern(name):
+    with pytest.raises(ValueError):
+        check_schema_name(name)
+    with pytest.raises(ValueError):
+        TenantInfo(1, "x", "x", "active", name, "default", "x")
+
+
+def test_schema_names_derive_from_slugs():
+    assert schema_name_for("saint-jean") == "tenant_saint_jean"
+
+
+def test_schema_names_are_always_quoted_in_sql(pg_app):
+    a = create_tenant(pg_app, "alpha")
+    statements = []
+
+    def record(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    sa.event.listen(db.state.shared_engine, "before_cursor_execute", record)
+    try:
+        with db.tenant_context(a):
+            news.published(db.session)
+    finally:
+        sa.event.remove(db.state.shared_engine, "before_cursor_execute", record)
+    assert any('FROM "tenant_alpha".news_items' in s for s in statements), statements
+
+
+def test_pool_reuse_never_carries_a_tenant(backend, make_real_app):
+    """One connection in the pool: requests on A, then B, then A see only their own rows,
+    and the connection's search_path is never changed."""
+    app = make_real_app(DB_POOL_SIZE=1, DB_MAX_OVERFLOW=0)
+    a = create_tenant(app, "alpha", "Alpha")
+    b = create_tenant(app, "beta", "Beta")
+    for tenant in (a, b):
+        with app.app_context(), db.tenant_context(tenant):
+            db.session.add(news.NewsItem(title=f"only-{tenant.slug}", body=".",
+                                         published_at=utcnow()))
+            db.session.commit()
+    for tenant, other in ((a, b), (b, a), (a, b), (b, a)):
+        page = get(app, host_of(tenant.slug)).text
+        assert f"only-{tenant.slug}" in page
+        assert f"only-{other.slug}" not in page
+    if backend == "postgresql":
+        engine = app.extensions["taxesejour.db"].shared_engine
+        assert engine.pool.size() == 1
+        with engine.connect() as conn:
+            assert "tenant" not in conn.exec_driver_sql("SHOW search_path").scalar()

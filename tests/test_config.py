@@ -1,0 +1,65 @@
+"""Settings come from the environment; production refuses to start without its secrets."""
+
+import subprocess
+import sys
+
+import pytest
+
+import config
+from plateforme import create_app
+from tests.conftest import ROOT
+from tests.test_layout import clean_env
+
+
+@pytest.mark.parametrize("missing", [("SECRET_KEY",), ("DATABASE_URL",),
+                                     ("SECRET_KEY", "DATABASE_URL")])
+def test_production_refuses_to_start_without_its_secrets_in_one_line(tmp_path, missing):
+    env = clean_env(tmp_path, TAXESEJOUR_ENV="production", SECRET_KEY="s" * 40,
+                    DATABASE_URL="postgresql+psycopg://u@db/x")
+    for key in missing:
+        env.pop(key)
+    result = subprocess.run([sys.executable, "-c", "import wsgi"], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "production" in lines[0]
+    for key in missing:
+        assert key in lines[0]
+    assert "Traceback" not in result.stderr
+
+
+def test_production_starts_with_its_secrets(monkeypatch):
+    monkeypatch.setenv("SECRET_KEY", "k" * 40)
+    monkeypatch.setenv("DATABASE_URL", "sqlite:////tmp/unused-taxesejour.db")
+    values = config.load("production")
+    assert values["SESSION_COOKIE_SECURE"] is True
+    assert values["HSTS"] is True
+    assert values["PLATFORM_DOMAIN"] == "taxesejour.fr"
+
+
+def test_settings_are_read_from_the_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("PLATFORM_DOMAIN", "taxe.example.org")
+    monkeypatch.setenv("MIGRATION_WORKERS", "7")
+    values = config.load({"ENV": "test", "DATABASE_URL": f"sqlite:///{tmp_path}/x.db"})
+    assert values["PLATFORM_DOMAIN"] == "taxe.example.org"
+    assert values["MIGRATION_WORKERS"] == 7
+
+
+def test_cache_bound_above_five_seconds_is_refused(tmp_path):
+    with pytest.raises(config.ConfigurationError, match="5 secondes"):
+        create_app({"ENV": "test", "DATABASE_URL": f"sqlite:///{tmp_path}/x.db",
+                    "TENANT_CACHE_CHECK_SECONDS": 6})
+
+
+def test_unknown_environment_is_refused():
+    with pytest.raises(config.ConfigurationError, match="inconnu"):
+        config.load("staging")
+
+
+def test_development_defaults_to_sqlite_under_instance(monkeypatch):
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    values = config.load("development")
+    assert values["DATABASE_URL"].startswith("sqlite:///")
+    assert values["PLATFORM_DOMAIN"] == "taxesejour.localhost"
+    assert values["SECRET_KEY"]
