@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import enum
 import logging
+import re
 import threading
 import time
 import weakref
@@ -64,6 +65,12 @@ class Site:
         return "none"
 
 
+#: Plain ASCII names with no punycode label: lower-casing is all IDNA would do to them.
+_PLAIN_ASCII_HOST = re.compile(
+    r"(?!.*(?:^|\.)xn--)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*"
+    r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
+
+
 def normalise_host(raw: str) -> str:
     """Lower case, port removed, trailing dot removed, IDNA (UTS 46) encoded."""
     host = (raw or "").strip()
@@ -82,6 +89,9 @@ def normalise_host(raw: str) -> str:
     host = host.rstrip(".")
     if not host or len(host) > 253:
         raise InvalidHost(raw)
+    lowered = host.lower()
+    if _PLAIN_ASCII_HOST.fullmatch(lowered):
+        return lowered  # the common case, without the cost of the IDNA codec
     try:
         return idna.encode(host, uts46=True).decode("ascii")
     except (idna.IDNAError, UnicodeError):

@@ -21,12 +21,15 @@ from tests.conftest import ROOT, TEST_DOMAIN, get, host_of
     ("séjour.example.fr", "xn--sjour-bsa.example.fr"),
     ("SÉJOUR.example.fr", "xn--sjour-bsa.example.fr"),
     ("[::1]:5000", "[::1]"),
+    ("XN--SJOUR-BSA.example.fr", "xn--sjour-bsa.example.fr"),
 ])
 def test_hosts_are_normalised(raw, expected):
     assert normalise_host(raw) == expected
 
 
-@pytest.mark.parametrize("raw", ["", "   ", "host:port", "a..b", "x" * 300, "[::1", "bad_\x00"])
+@pytest.mark.parametrize("raw", ["", "   ", "host:port", "a..b", "x" * 300, "[::1", "bad_\x00",
+                                 "-a.example.fr", "a-.example.fr", "xn--zz.example.fr",
+                                 "a" * 64 + ".example.fr"])
 def test_malformed_hosts_are_invalid(raw):
     with pytest.raises(InvalidHost):
         normalise_host(raw)

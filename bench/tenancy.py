@@ -1,0 +1,265 @@
+"""The foundation's benchmarks, on PostgreSQL. Run by hand; figures go to the issue note.
+
+    .venv/bin/pip install -e '.[server]'      # gunicorn; wrk comes from Debian (apt-get install wrk)
+    .venv/bin/python bench/tenancy.py [--tenants 1000] [--duration 10] [--workers 4]
+
+It creates a database of its own on TEST_POSTGRES_URL's server (dropped at the end), then measures:
+- provisioning each of the N collectivités (in process), and `flask tenants create` as a command;
+- `flask tenants migrate` over N collectivités with nothing to apply;
+- a one-column migration over N collectivités;
+- requests per second on a tenant page with 1 collectivité and with N (requests on one host, and
+  spread over all N hosts), and the app process's memory in both cases; each case is run
+  --runs times and the median kept, after every host has been requested once;
+- the same HTML from a bare Flask route under the same server.
+The server is gunicorn, one sync worker, loaded by wrk (2 threads, 8 connections).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+DOMAIN = "taxesejour.bench"
+ADMIN_URL = os.environ.get("TEST_POSTGRES_URL",
+                           "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+
+
+def admin(sql: str) -> None:
+    engine = sa.create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+    with engine.connect() as conn:
+        conn.exec_driver_sql(sql)
+    engine.dispose()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def flask(env, *args) -> tuple[float, subprocess.CompletedProcess]:
+    start = time.perf_counter()
+    result = subprocess.run([sys.executable, "-m", "flask", *args], cwd=ROOT, env=env,
+                            capture_output=True, text=True)
+    return time.perf_counter() - start, result
+
+
+class Server:
+    def __init__(self, env, app: str):
+        self.port = free_port()
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "--workers", "1", "--bind",
+             f"127.0.0.1:{self.port}", "--log-level", "warning", app],
+            cwd=ROOT, env=env, start_new_session=True)
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+
+    def worker_rss_kib(self) -> int:
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read_text()
+        pid = int(children.split()[0])
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+        raise RuntimeError("no VmRSS")
+
+    def stop(self):
+        os.killpg(self.process.pid, signal.SIGTERM)
+        self.process.wait(timeout=30)
+
+
+def wrk(port: int, hosts: list[str], path: str, duration: int) -> float:
+    script = Path(tempfile.mkstemp(suffix=".lua")[1])
+    host_list = ",".join(f'"{h}"' for h in hosts)
+    script.write_text(textwrap.dedent(f"""
+        local hosts = {{{host_list}}}
+        local i = 0
+        request = function()
+          i = i % #hosts + 1
+          wrk.headers["Host"] = hosts[i]
+          return wrk.format("GET", "{path}")
+        end
+        response = function(status, headers, body)
+          if status ~= 200 then error("status " .. status) end
+        end
+    """))
+    subprocess.run(["wrk", "-t2", "-c8", "-d2s", "-s", str(script),
+                    f"http://127.0.0.1:{port}{path}"], capture_output=True, check=True)  # warm-up
+    out = subprocess.run(["wrk", "-t2", "-c8", f"-d{duration}s", "-s", str(script),
+                          f"http://127.0.0.1:{port}{path}"], capture_output=True, text=True,
+                         check=True).stdout
+    script.unlink()
+    if "Non-2xx" in out:
+        raise RuntimeError(out)
+    return float(next(ln for ln in out.splitlines() if ln.startswith("Requests/sec")).split()[1])
+
+
+def warm(port: int, hosts: list[str]) -> str:
+    """One request per host first: every host's lookup is cached and every collectivité's
+    tables are known to the database connection before anything is timed."""
+    import urllib.request
+
+    html = ""
+    for host in hosts:
+        request = urllib.request.Request(f"http://127.0.0.1:{port}/", headers={"Host": host})
+        with urllib.request.urlopen(request) as response:  # noqa: S310 - loopback only
+            html = response.read().decode()
+    return html
+
+
+BARE_APP = '''
+from flask import Flask
+from pathlib import Path
+app = Flask(__name__)
+HTML = Path({path!r}).read_text()
+
+@app.get("/")
+def page():
+    return HTML
+'''
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--tenants", type=int, default=1000)
+    parser.add_argument("--duration", type=int, default=10)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--runs", type=int, default=3, help="wrk runs per case (median kept)")
+    args = parser.parse_args()
+    results: dict = {"tenants": args.tenants}
+
+    name = f"taxesejour_bench_{secrets.token_hex(4)}"
+    admin(f'CREATE DATABASE "{name}"')
+    url = make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    env = {**os.environ, "TAXESEJOUR_ENV": "production", "DATABASE_URL": url,
+           "SECRET_KEY": secrets.token_urlsafe(32), "PLATFORM_DOMAIN": DOMAIN,
+           "PROXY_FIX_X_FOR": "0", "PROXY_FIX_X_PROTO": "0"}
+    os.environ.update(env)
+    tmp = Path(tempfile.mkdtemp())
+    try:
+        _, r = flask(env, "tenants", "migrate")
+        assert r.returncode == 0, r.stderr
+
+        from plateforme import create_app, provisioning
+        from plateforme.database import db
+
+        app = create_app()
+        with app.app_context():
+            platform = provisioning.Platform.from_config(app.config)
+
+            def provision(i):
+                start = time.perf_counter()
+                provisioning.create(db.state, db.session, platform, slug=f"c{i:04d}",
+                                    name=f"Collectivité {i}")
+                db.session.expunge_all()
+                return time.perf_counter() - start
+
+            timings = [provision(0)]
+            # One collectivité in the registry, serving.
+            server = Server(env, "wsgi:app")
+            one = ["c0000." + DOMAIN]
+            html = warm(server.port, one)
+            rps_1 = [wrk(server.port, one, "/", args.duration) for _ in range(args.runs)]
+            results["rss_kib_1"] = server.worker_rss_kib()
+            server.stop()
+
+            timings += [provision(i) for i in range(1, args.tenants)]
+            timings.sort()
+            results["provision_s"] = {"n": len(timings), "median": statistics.median(timings),
+                                      "p95": timings[int(len(timings) * 0.95)],
+                                      "max": timings[-1]}
+            seconds, r = flask(env, "tenants", "create", "cli-created", "--name", "Par la CLI")
+            assert r.returncode == 0, r.stderr
+            results["provision_cli_command_s"] = seconds
+
+        # N collectivités in the registry: requests on one host, then spread over every host.
+        server = Server(env, "wsgi:app")
+        every = [f"c{i:04d}.{DOMAIN}" for i in range(args.tenants)]
+        warm(server.port, every)
+        rps_n_one = [wrk(server.port, one, "/", args.duration) for _ in range(args.runs)]
+        rps_n = [wrk(server.port, every, "/", args.duration) for _ in range(args.runs)]
+        results["rss_kib_n"] = server.worker_rss_kib()
+        server.stop()
+
+        # A bare Flask route returning the same HTML under the same server.
+        (tmp / "page.html").write_text(html)
+        (tmp / "bare.py").write_text(BARE_APP.format(path=str(tmp / "page.html")))
+        server = Server({**env, "PYTHONPATH": str(tmp)}, "bare:app")
+        warm(server.port, ["bare.example"])
+        rps_bare = [wrk(server.port, ["bare.example"], "/", args.duration)
+                    for _ in range(args.runs)]
+        results["rss_kib_bare"] = server.worker_rss_kib()
+        server.stop()
+
+        for key, runs in (("rps_1", rps_1), ("rps_n_same_host", rps_n_one),
+                          ("rps_n_every_host", rps_n), ("rps_bare", rps_bare)):
+            results[key] = {"median": statistics.median(runs), "runs": runs}
+        median = {k: results[k]["median"] for k in ("rps_1", "rps_n_same_host",
+                                                    "rps_n_every_host", "rps_bare")}
+        results["ratio_n_same_host_over_1"] = median["rps_n_same_host"] / median["rps_1"]
+        results["ratio_n_every_host_over_1"] = median["rps_n_every_host"] / median["rps_1"]
+        results["ratio_1_over_bare"] = median["rps_1"] / median["rps_bare"]
+
+        # Migrations: nothing to apply, then one column.
+        seconds, r = flask(env, "tenants", "migrate", "--workers", str(args.workers))
+        assert r.returncode == 0, r.stdout[-2000:] + r.stderr
+        results["migrate_noop_s"] = seconds
+        results["migrate_noop_summary"] = r.stdout.strip().splitlines()[-1]
+
+        tree = tmp / "tenant_tree"
+        shutil.copytree(ROOT / "migrations" / "tenant", tree,
+                        ignore=shutil.ignore_patterns("__pycache__"))
+        from plateforme.migrate import tenant_heads
+
+        (head,) = tenant_heads(str(tree))
+        (tree / "versions" / "bench0000001_extra.py").write_text(textwrap.dedent(f'''
+            from alembic import op
+            import sqlalchemy as sa
+            revision = "bench0000001"
+            down_revision = "{head}"
+            branch_labels = None
+            depends_on = None
+            def upgrade():
+                op.add_column("news_items", sa.Column("bench_extra", sa.String(20)))
+            def downgrade():
+                op.drop_column("news_items", "bench_extra")
+        '''))
+        seconds, r = flask({**env, "TENANT_MIGRATIONS_DIR": str(tree)}, "tenants", "migrate",
+                           "--workers", str(args.workers))
+        assert r.returncode == 0, r.stdout[-2000:] + r.stderr
+        results["migrate_one_column_s"] = seconds
+        results["migrate_one_column_summary"] = r.stdout.strip().splitlines()[-1]
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+        admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    out = ROOT / "bench" / "results"
+    out.mkdir(exist_ok=True)
+    (out / f"tenancy-{time.strftime('%Y%m%d-%H%M%S')}.json").write_text(
+        json.dumps(results, indent=2, ensure_ascii=False))
+    print(json.dumps(results, indent=2, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()
