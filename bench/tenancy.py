@@ -3,13 +3,15 @@
     .venv/bin/pip install -e '.[server]'      # gunicorn; wrk comes from Debian (apt-get install wrk)
     .venv/bin/python bench/tenancy.py [--tenants 1000] [--duration 10] [--workers 4]
 
-It creates a database of its own on TEST_POSTGRES_URL's server (dropped at the end), then measures:
+It creates two databases on TEST_POSTGRES_URL's server (one collectivité; N collectivités), dropped
+at the end, and measures:
 - provisioning each of the N collectivités (in process), and `flask tenants create` as a command;
 - `flask tenants migrate` over N collectivités with nothing to apply;
 - a one-column migration over N collectivités;
 - requests per second on a tenant page with 1 collectivité and with N (requests on one host, and
-  spread over all N hosts), and the app process's memory in both cases; each case is run
-  --runs times and the median kept, after every host has been requested once;
+  spread over all N hosts), and the app process's memory in both cases; the two are served side
+  by side and measured in alternation, --runs times, medians kept, after every host has been
+  requested once;
 - the same HTML from a bare Flask route under the same server.
 The server is gunicorn, one sync worker, loaded by wrk (2 threads, 8 connections).
 """
@@ -140,86 +142,101 @@ def page():
 '''
 
 
+def new_database(label: str) -> str:
+    name = f"taxesejour_bench_{label}_{secrets.token_hex(4)}"
+    admin(f'CREATE DATABASE "{name}"')
+    return make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+
+
+def drop(url: str) -> None:
+    admin(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)')
+
+
+def environment(url: str) -> dict:
+    return {**os.environ, "TAXESEJOUR_ENV": "production", "DATABASE_URL": url,
+            "SECRET_KEY": secrets.token_urlsafe(32), "PLATFORM_DOMAIN": DOMAIN,
+            "PROXY_FIX_X_FOR": "0", "PROXY_FIX_X_PROTO": "0"}
+
+
+def provision_many(url: str, count: int) -> list[float]:
+    """Provision c0000… in process, as `flask tenants create` does; returns each duration."""
+    from plateforme import create_app, provisioning
+    from plateforme.database import db
+
+    _, r = flask(environment(url), "tenants", "migrate")
+    assert r.returncode == 0, r.stderr
+    app = create_app({"ENV": "production", "DATABASE_URL": url, "PLATFORM_DOMAIN": DOMAIN,
+                      "SECRET_KEY": "bench"})
+    timings = []
+    with app.app_context():
+        platform = provisioning.Platform.from_config(app.config)
+        for i in range(count):
+            start = time.perf_counter()
+            provisioning.create(db.state, db.session, platform, slug=f"c{i:04d}",
+                                name=f"Collectivité {i}")
+            db.session.expunge_all()
+            timings.append(time.perf_counter() - start)
+    app.extensions["taxesejour.db"].dispose()
+    return timings
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--tenants", type=int, default=1000)
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--workers", type=int, default=4)
-    parser.add_argument("--runs", type=int, default=3, help="wrk runs per case (median kept)")
+    parser.add_argument("--runs", type=int, default=5, help="wrk runs per case (median kept)")
     args = parser.parse_args()
     results: dict = {"tenants": args.tenants}
-
-    name = f"taxesejour_bench_{secrets.token_hex(4)}"
-    admin(f'CREATE DATABASE "{name}"')
-    url = make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    env = {**os.environ, "TAXESEJOUR_ENV": "production", "DATABASE_URL": url,
-           "SECRET_KEY": secrets.token_urlsafe(32), "PLATFORM_DOMAIN": DOMAIN,
-           "PROXY_FIX_X_FOR": "0", "PROXY_FIX_X_PROTO": "0"}
-    os.environ.update(env)
+    one_url, many_url = new_database("one"), new_database("many")
     tmp = Path(tempfile.mkdtemp())
+    servers = []
     try:
-        _, r = flask(env, "tenants", "migrate")
+        provision_many(one_url, 1)
+        timings = sorted(provision_many(many_url, args.tenants))
+        results["provision_s"] = {"n": len(timings), "median": statistics.median(timings),
+                                  "p95": timings[int(len(timings) * 0.95)], "max": timings[-1]}
+        env = environment(many_url)
+        seconds, r = flask(env, "tenants", "create", "cli-created", "--name", "Par la CLI")
         assert r.returncode == 0, r.stderr
+        results["provision_cli_command_s"] = seconds
 
-        from plateforme import create_app, provisioning
-        from plateforme.database import db
-
-        app = create_app()
-        with app.app_context():
-            platform = provisioning.Platform.from_config(app.config)
-
-            def provision(i):
-                start = time.perf_counter()
-                provisioning.create(db.state, db.session, platform, slug=f"c{i:04d}",
-                                    name=f"Collectivité {i}")
-                db.session.expunge_all()
-                return time.perf_counter() - start
-
-            timings = [provision(0)]
-            # One collectivité in the registry, serving.
-            server = Server(env, "wsgi:app")
-            one = ["c0000." + DOMAIN]
-            html = warm(server.port, one)
-            rps_1 = [wrk(server.port, one, "/", args.duration) for _ in range(args.runs)]
-            results["rss_kib_1"] = server.worker_rss_kib()
-            server.stop()
-
-            timings += [provision(i) for i in range(1, args.tenants)]
-            timings.sort()
-            results["provision_s"] = {"n": len(timings), "median": statistics.median(timings),
-                                      "p95": timings[int(len(timings) * 0.95)],
-                                      "max": timings[-1]}
-            seconds, r = flask(env, "tenants", "create", "cli-created", "--name", "Par la CLI")
-            assert r.returncode == 0, r.stderr
-            results["provision_cli_command_s"] = seconds
-
-        # N collectivités in the registry: requests on one host, then spread over every host.
-        server = Server(env, "wsgi:app")
-        every = [f"c{i:04d}.{DOMAIN}" for i in range(args.tenants)]
-        warm(server.port, every)
-        rps_n_one = [wrk(server.port, one, "/", args.duration) for _ in range(args.runs)]
-        rps_n = [wrk(server.port, every, "/", args.duration) for _ in range(args.runs)]
-        results["rss_kib_n"] = server.worker_rss_kib()
-        server.stop()
-
-        # A bare Flask route returning the same HTML under the same server.
+        # Both databases served side by side, measured in alternation so that drift on this
+        # shared machine (wrk, gunicorn and PostgreSQL on the same cores) hits every case alike.
+        one_host = ["c0000." + DOMAIN]
+        every_host = [f"c{i:04d}.{DOMAIN}" for i in range(args.tenants)]
+        server_one = Server(environment(one_url), "wsgi:app")
+        server_many = Server(env, "wsgi:app")
+        servers += [server_one, server_many]
+        html = warm(server_one.port, one_host)
+        warm(server_many.port, every_host)
         (tmp / "page.html").write_text(html)
         (tmp / "bare.py").write_text(BARE_APP.format(path=str(tmp / "page.html")))
-        server = Server({**env, "PYTHONPATH": str(tmp)}, "bare:app")
-        warm(server.port, ["bare.example"])
-        rps_bare = [wrk(server.port, ["bare.example"], "/", args.duration)
-                    for _ in range(args.runs)]
-        results["rss_kib_bare"] = server.worker_rss_kib()
-        server.stop()
-
-        for key, runs in (("rps_1", rps_1), ("rps_n_same_host", rps_n_one),
-                          ("rps_n_every_host", rps_n), ("rps_bare", rps_bare)):
-            results[key] = {"median": statistics.median(runs), "runs": runs}
-        median = {k: results[k]["median"] for k in ("rps_1", "rps_n_same_host",
-                                                    "rps_n_every_host", "rps_bare")}
+        server_bare = Server({**env, "PYTHONPATH": str(tmp)}, "bare:app")
+        servers.append(server_bare)
+        warm(server_bare.port, ["bare.example"])
+        cases = {
+            "rps_1": (server_one, one_host),
+            "rps_n_same_host": (server_many, one_host),
+            "rps_n_every_host": (server_many, every_host),
+            "rps_bare": (server_bare, ["bare.example"]),
+        }
+        runs = {key: [] for key in cases}
+        for _ in range(args.runs):
+            for key, (server, hosts) in cases.items():
+                runs[key].append(wrk(server.port, hosts, "/", args.duration))
+        for key, values in runs.items():
+            results[key] = {"median": statistics.median(values), "runs": values}
+        results["rss_kib_1"] = server_one.worker_rss_kib()
+        results["rss_kib_n"] = server_many.worker_rss_kib()
+        results["rss_kib_bare"] = server_bare.worker_rss_kib()
+        median = {k: results[k]["median"] for k in cases}
         results["ratio_n_same_host_over_1"] = median["rps_n_same_host"] / median["rps_1"]
         results["ratio_n_every_host_over_1"] = median["rps_n_every_host"] / median["rps_1"]
         results["ratio_1_over_bare"] = median["rps_1"] / median["rps_bare"]
+        for server in servers:
+            server.stop()
+        servers.clear()
 
         # Migrations: nothing to apply, then one column.
         seconds, r = flask(env, "tenants", "migrate", "--workers", str(args.workers))
@@ -251,8 +268,11 @@ def main() -> None:
         results["migrate_one_column_s"] = seconds
         results["migrate_one_column_summary"] = r.stdout.strip().splitlines()[-1]
     finally:
+        for server in servers:
+            server.stop()
         shutil.rmtree(tmp, ignore_errors=True)
-        admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        drop(one_url)
+        drop(many_url)
 
     out = ROOT / "bench" / "results"
     out.mkdir(exist_ok=True)

@@ -28,7 +28,7 @@ import idna
 import sqlalchemy as sa
 from flask import Flask, abort, current_app, g, request
 
-from plateforme import registry
+from plateforme import registry, tenancy
 from plateforme.tenancy import TenantInfo
 
 log = logging.getLogger(__name__)
@@ -115,6 +115,9 @@ class SiteResolver:
         self.platform_domain = normalise_host(platform_domain)
         self.check_seconds = check_seconds
         self._cache: dict[str, Site] = {}
+        # Bumped whenever the cache is dropped: a lookup that started before a drop is not
+        # stored after it, or a stale answer would outlive the change that dropped the cache.
+        self._generation = 0
         self._version: int | None = None
         self._checked_at = float("-inf")
         self._lock = threading.Lock()
@@ -124,6 +127,7 @@ class SiteResolver:
     def invalidate(self) -> None:
         with self._lock:
             self._cache = {}
+            self._generation += 1
             self._checked_at = float("-inf")
 
     def resolve(self, raw_host: str) -> Site:
@@ -137,11 +141,13 @@ class SiteResolver:
             self._refresh_if_due()
             site = self._cache.get(host)
             if site is None:
+                generation = self._generation
                 site = self._lookup(host)
                 with self._lock:
-                    if len(self._cache) >= CACHE_LIMIT:
-                        self._cache = {}
-                    self._cache[host] = site
+                    if generation == self._generation:
+                        if len(self._cache) >= CACHE_LIMIT:
+                            self._cache = {}
+                        self._cache[host] = site
             return site
         except sa.exc.SQLAlchemyError:
             log.exception("registry unreachable while resolving %s", host)
@@ -156,6 +162,7 @@ class SiteResolver:
         with self._lock:
             if version != self._version:
                 self._cache = {}
+                self._generation += 1
                 self._version = version
             self._checked_at = now
 
@@ -215,8 +222,6 @@ def _bind_request_site():
     if site.kind is SiteKind.TENANT:
         if not site.tenant.is_open:
             abort(503)
-        from plateforme import tenancy
-
         g._tenant_token = tenancy.bind(site.tenant, current_app.extensions["taxesejour.db"])
     return None
 
@@ -224,8 +229,6 @@ def _bind_request_site():
 def _unbind_request_site(_exc=None):
     token = g.pop("_tenant_token", None)
     if token is not None:
-        from plateforme import tenancy
-
         tenancy.unbind(token)
 
 

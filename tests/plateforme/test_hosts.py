@@ -171,3 +171,24 @@ def test_a_suspension_made_by_another_process_is_honoured_within_the_bound(real_
         assert time.monotonic() - committed < bound + 0.5, "suspension not seen in time"
         time.sleep(0.05)
     assert time.monotonic() - committed <= bound + 0.5
+
+
+def test_a_lookup_overtaken_by_a_change_is_not_cached(app, make_tenant):
+    """A lookup that read the registry before a change must not be stored after the cache was
+    dropped for that change, or the stale answer would outlive the bound."""
+    make_tenant("alpha", "Alpha")
+    resolver = app.extensions["taxesejour.resolver"]
+    resolver.check_seconds = 3600
+    real_lookup = resolver._lookup
+
+    def lookup_then_change(host):
+        site = real_lookup(host)  # reads `active`
+        provisioning.set_status(db.session, "alpha", "suspended")  # drops the cache
+        resolver._refresh_if_due()  # another request sees the new version meanwhile
+        return site
+
+    resolver._lookup = lookup_then_change
+    resolver.invalidate()
+    resolver.resolve(host_of("alpha"))
+    resolver._lookup = real_lookup
+    assert resolver.resolve(host_of("alpha")).tenant.status == "suspended"
