@@ -1,6 +1,6 @@
 """The foundation's benchmarks, on PostgreSQL. Run by hand; figures go to the issue note.
 
-    .venv/bin/pip install -e '.[server]'      # gunicorn; wrk comes from Debian (apt-get install wrk)
+    .venv/bin/pip install -e '.[server]'    # gunicorn; wrk: apt-get install wrk
     .venv/bin/python bench/tenancy.py [--tenants 1000] [--duration 10] [--workers 4]
 
 It creates two databases on TEST_POSTGRES_URL's server (one collectivité; N collectivités), dropped

@@ -93,8 +93,8 @@ class Config:
                     "PUBLIC_PORT", "TENANT_SQLITE_DIR", "SHARED_MIGRATIONS_DIR",
                     "TENANT_MIGRATIONS_DIR"):
             values[key] = _env(key, values[key])
-        for key in ("MIGRATION_WORKERS", "MIGRATION_LOCK_TIMEOUT", "PROXY_FIX_X_FOR", "PROXY_FIX_X_PROTO", "DB_POOL_SIZE",
-                    "DB_MAX_OVERFLOW"):
+        for key in ("MIGRATION_WORKERS", "MIGRATION_LOCK_TIMEOUT", "PROXY_FIX_X_FOR",
+                    "PROXY_FIX_X_PROTO", "DB_POOL_SIZE", "DB_MAX_OVERFLOW"):
             values[key] = _env_int(key, values[key])
         values["TENANT_CACHE_CHECK_SECONDS"] = _env_float(
             "TENANT_CACHE_CHECK_SECONDS", values["TENANT_CACHE_CHECK_SECONDS"])
@@ -144,7 +144,7 @@ class Test(Config):
 
     ENV_NAME = "test"
     TESTING = True
-    SECRET_KEY = "test-secret-key-not-for-production"
+    SECRET_KEY = "test-secret-key-not-for-production"  # noqa: S105 - tests only
     TENANT_CACHE_CHECK_SECONDS = 0.5
     MIGRATION_WORKERS = 2
 

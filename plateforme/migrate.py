@@ -183,10 +183,13 @@ class Report:
         return self.count("failed") > 0
 
 
+def target_of(state, schema: str) -> Target:
+    return Target(state.shared_engine.url.render_as_string(hide_password=False), schema,
+                  str(state.tenant_dir) if state.tenant_dir else None)
+
+
 def targets_for(state, collectivites) -> list[tuple[registry.Collectivite, Target]]:
-    tenant_dir = str(state.tenant_dir) if state.tenant_dir else None
-    url = state.shared_engine.url.render_as_string(hide_password=False)
-    return [(c, Target(url, c.schema_name, tenant_dir)) for c in collectivites]
+    return [(c, target_of(state, c.schema_name)) for c in collectivites]
 
 
 def current_versions(state, targets: list[Target]) -> dict[str, frozenset[str] | None]:
@@ -311,15 +314,9 @@ def connect_for_cli(slug: str | None):
                            .where(registry.Collectivite.slug == slug)).first()
     if row is None:
         raise SystemExit(f"Aucune collectivité « {slug} ».")
-    (target,) = [t for _, t in targets_for(state, [_Named(slug, row.schema_name)])]
+    target = target_of(state, row.schema_name)
     with _private_connection(target) as conn:
         yield conn, target.schema
-
-
-@dataclass
-class _Named:
-    slug: str
-    schema_name: str
 
 
 @contextmanager
@@ -359,14 +356,19 @@ def scratch_target(state):
         yield Target(url, name, tmp)
 
 
+def version_table(schema: str | None) -> sa.Table:
+    """Alembic's version table, as Alembic defines it, in `schema`."""
+    return sa.Table(VERSION_TABLE, sa.MetaData(),
+                    sa.Column("version_num", sa.String(32), nullable=False),
+                    sa.PrimaryKeyConstraint("version_num", name="alembic_version_pkc"),
+                    schema=schema)
+
+
 def _stamp_base(target: Target) -> None:
     """An empty target has no version table; create it empty so that upgrade starts from base."""
     with _engine(target).connect() as conn, conn.begin():
-        schema = None if target.is_sqlite else target.schema
-        table = sa.Table(VERSION_TABLE, sa.MetaData(),
-                         sa.Column("version_num", sa.String(32), primary_key=True),
-                         schema=quoted_name(schema, quote=True) if schema else None)
-        table.create(conn, checkfirst=True)
+        schema = None if target.is_sqlite else quoted_name(target.schema, quote=True)
+        version_table(schema).create(conn, checkfirst=True)
 
 
 def autogenerate_revision(state, directory: str, message: str, autogenerate: bool) -> list:

@@ -23,7 +23,13 @@ from plateforme import registry
 from plateforme.cli import domains_group, tenants_group
 from plateforme.database import TenantModel, db
 from plateforme.errors import UserError
-from plateforme.migrate import VERSION_TABLE, Target, read_version, tenant_heads, upgrade_tenant
+from plateforme.migrate import (
+    read_version,
+    target_of,
+    tenant_heads,
+    upgrade_tenant,
+    version_table,
+)
 from plateforme.registry import Collectivite, Domain
 from plateforme.tenancy import SCHEMA_PLACEHOLDER, TenantInfo, schema_name_for
 
@@ -90,16 +96,17 @@ def register(session: Session, platform: Platform, *, slug: str, name: str, kind
 def build_schema(state, tenant: TenantInfo, platform: Platform) -> None:
     """Create the schema at head with its defaults, in one transaction; safe to run again."""
     heads = tenant_heads(platform.tenant_migrations)
-    target = Target(state.shared_engine.url.render_as_string(hide_password=False),
-                    tenant.schema, str(state.tenant_dir) if state.tenant_dir else None)
+    target = target_of(state, tenant.schema)
+    # The version table sits in the collectivité's schema: the placeholder, translated.
+    stamp = version_table(SCHEMA_PLACEHOLDER)
     with state.tenant_connection(tenant) as conn:
         if state.is_postgresql:
             conn.execute(CreateSchema(quoted_name(tenant.schema, quote=True), if_not_exists=True))
         version = read_version(conn, target)
         if version is None:
             TenantModel.metadata.create_all(conn)
-            _version_table().create(conn)
-            conn.execute(sa.insert(_version_table()), [{"version_num": h} for h in sorted(heads)])
+            stamp.create(conn)
+            conn.execute(sa.insert(stamp), [{"version_num": h} for h in sorted(heads)])
             version = heads
         if version == heads:
             _seed(conn, tenant, platform)
@@ -119,14 +126,6 @@ def _seed(conn, tenant: TenantInfo, platform: Platform) -> None:
         defaults.seed(session, name=tenant.name, address=platform.url(tenant.primary_host),
                       platform=platform.domain, operator=platform.operator)
         session.commit()
-
-
-def _version_table() -> sa.Table:
-    """Alembic's own version table, in the collectivité's schema (placeholder, translated)."""
-    return sa.Table(VERSION_TABLE, sa.MetaData(),
-                    sa.Column("version_num", sa.String(32), nullable=False),
-                    sa.PrimaryKeyConstraint("version_num", name="alembic_version_pkc"),
-                    schema=SCHEMA_PLACEHOLDER)
 
 
 def provision(state, session: Session, platform: Platform, collectivite: Collectivite) -> bool:
@@ -196,7 +195,8 @@ def _platform() -> Platform:
 
 @tenants_group.command("create")
 @click.argument("slug")
-@click.option("--name", required=True, help="Nom de la collectivité, tel que les hébergeurs le lisent.")
+@click.option("--name", required=True,
+              help="Nom de la collectivité, tel que les hébergeurs le lisent.")
 @click.option("--kind", default="commune", show_default=True,
               type=click.Choice(list(registry.KINDS)), help="Type de collectivité.")
 @click.option("--siren", default=None, help="Numéro SIREN (9 chiffres).")

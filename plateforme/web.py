@@ -56,7 +56,8 @@ def _error_page(error: HTTPException):
 
 
 def _internal_error(error):
-    current_app.logger.exception("erreur non gérée", exc_info=getattr(error, "original_exception", error))
+    original = getattr(error, "original_exception", None) or error
+    current_app.logger.error("erreur non gérée", exc_info=original)
     return _error_page(_InternalError())
 
 

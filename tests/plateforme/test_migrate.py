@@ -45,10 +45,8 @@ def columns(tenant, table="news_items") -> set[str]:
 
 
 def version(tenant) -> frozenset:
-    target = migrate.Target("", tenant.schema, str(db.state.tenant_dir) if db.state.tenant_dir
-                            else None)
     with db.state.tenant_connection(tenant) as conn:
-        return migrate.read_version(conn, target)
+        return migrate.read_version(conn, migrate.target_of(db.state, tenant.schema))
 
 
 def upgrade_body(text: str) -> str:

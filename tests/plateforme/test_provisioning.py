@@ -35,8 +35,7 @@ def test_a_new_collectivite_is_active_at_head_with_its_defaults(app):
         schema_tables(app, tenant)
     heads = migrate.tenant_heads(app.config["TENANT_MIGRATIONS_DIR"])
     with db.state.tenant_connection(tenant) as conn:
-        target = migrate.Target("", tenant.schema, str(db.state.tenant_dir or "") or None)
-        assert migrate.read_version(conn, target) == heads
+        assert migrate.read_version(conn, migrate.target_of(db.state, tenant.schema)) == heads
     with db.tenant_context(tenant):
         cgu, privacy = legal.current(db.session, "cgu"), legal.current(db.session, "privacy")
         assert (cgu.version, privacy.version) == (1, 1)

@@ -1,7 +1,7 @@
 """registry of collectivites and domains
 
 Revision ID: 90b1a3ccb2d2
-Revises: 
+Revises:
 Create Date: 2026-11-26 23:15:30.912406
 """
 from alembic import op

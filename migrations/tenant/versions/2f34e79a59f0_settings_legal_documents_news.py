@@ -3,7 +3,7 @@
 Tenant tree: unqualified names, applied inside one collectivité's schema or file.
 
 Revision ID: 2f34e79a59f0
-Revises: 
+Revises:
 Create Date: 2026-11-26 23:15:32.033533
 """
 from alembic import op
