@@ -26,8 +26,12 @@ ensure_venv() {  # $1: the extras to install ("" or "test")
   stamp=".venv/.installed${extras:+-$extras}"
   want=$(sha256sum pyproject.toml | cut -d' ' -f1)
   if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
-    .venv/bin/python -m pip install --quiet --upgrade pip
-    .venv/bin/python -m pip install --quiet -e ".${extras:+[$extras]}"
+    echo "taxesejour : installation des dépendances dans .venv…" >&2
+    if ! { .venv/bin/python -m pip install --upgrade pip &&
+           .venv/bin/python -m pip install -e ".${extras:+[$extras]}"; } > .venv/install.log 2>&1; then
+      cat .venv/install.log >&2
+      return 1
+    fi
     echo "$want" > "$stamp"
   fi
 }
