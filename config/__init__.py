@@ -34,6 +34,17 @@ def _env_int(name: str, default: int) -> int:
         raise ConfigurationError(f"{name} doit être un nombre entier (reçu : {value!r}).") from None
 
 
+def _env_bool(name: str, default: bool) -> bool:
+    value = _env(name)
+    if value is None:
+        return default
+    if value.lower() in ("1", "true", "yes", "oui", "on"):
+        return True
+    if value.lower() in ("0", "false", "no", "non", "off"):
+        return False
+    raise ConfigurationError(f"{name} doit valoir true ou false (reçu : {value!r}).")
+
+
 def _env_float(name: str, default: float) -> float:
     value = _env(name)
     if value is None:
@@ -83,21 +94,47 @@ class Config:
     SESSION_COOKIE_DOMAIN = None
     HSTS = False
     TESTING = False
+    # Email: "smtp" (production), "file" (writes .eml files to MAIL_OUTBOX_DIR: the demo),
+    # "memory" (kept in the process: tests).
+    MAIL_BACKEND = "file"
+    MAIL_SERVER = "localhost"
+    MAIL_PORT = 25
+    MAIL_USERNAME: str | None = None
+    MAIL_PASSWORD: str | None = None
+    MAIL_USE_STARTTLS = False
+    MAIL_USE_SSL = False
+    MAIL_TIMEOUT = 10
+    MAIL_DEFAULT_SENDER = "taxesejour <ne-pas-repondre@taxesejour.localhost>"
+    MAIL_OUTBOX_DIR = str(INSTANCE / "outbox")
+    # Rate limits (Flask-Limiter): shared storage in production (redis://…), per collectivité.
+    RATELIMIT_STORAGE_URI = "memory://"
+    # Host accounts.
+    ACTIVATION_CODE_DAYS = 90
+    SESSION_IDLE_MINUTES = 30
+    SESSION_ABSOLUTE_HOURS = 12
+    REMEMBER_DAYS = 30
+    PASSWORD_RESET_MINUTES = 60
 
     @classmethod
     def from_environment(cls) -> dict:
         """The class's settings, each overridden by the environment variable of the same name."""
         values = {k: getattr(cls, k) for k in dir(cls) if k.isupper()}
         for key in ("SECRET_KEY", "DATABASE_URL", "PLATFORM_DOMAIN", "PLATFORM_OPERATOR",
+                    "MAIL_BACKEND", "MAIL_SERVER", "MAIL_USERNAME", "MAIL_PASSWORD",
+                    "MAIL_DEFAULT_SENDER", "MAIL_OUTBOX_DIR", "RATELIMIT_STORAGE_URI",
                     "PREFERRED_URL_SCHEME",
                     "PUBLIC_PORT", "TENANT_SQLITE_DIR", "SHARED_MIGRATIONS_DIR",
                     "TENANT_MIGRATIONS_DIR"):
             values[key] = _env(key, values[key])
         for key in ("MIGRATION_WORKERS", "MIGRATION_LOCK_TIMEOUT", "PROXY_FIX_X_FOR",
-                    "PROXY_FIX_X_PROTO", "DB_POOL_SIZE", "DB_MAX_OVERFLOW"):
+                    "PROXY_FIX_X_PROTO", "DB_POOL_SIZE", "DB_MAX_OVERFLOW", "MAIL_PORT",
+                    "MAIL_TIMEOUT", "ACTIVATION_CODE_DAYS", "SESSION_IDLE_MINUTES",
+                    "SESSION_ABSOLUTE_HOURS", "REMEMBER_DAYS", "PASSWORD_RESET_MINUTES"):
             values[key] = _env_int(key, values[key])
         values["TENANT_CACHE_CHECK_SECONDS"] = _env_float(
             "TENANT_CACHE_CHECK_SECONDS", values["TENANT_CACHE_CHECK_SECONDS"])
+        for key in ("MAIL_USE_STARTTLS", "MAIL_USE_SSL"):
+            values[key] = _env_bool(key, values[key])
         return values
 
     @classmethod
@@ -147,6 +184,7 @@ class Test(Config):
     SECRET_KEY = "test-secret-key-not-for-production"  # noqa: S105 - tests only
     TENANT_CACHE_CHECK_SECONDS = 0.5
     MIGRATION_WORKERS = 2
+    MAIL_BACKEND = "memory"
 
 
 class Production(Config):
@@ -159,6 +197,9 @@ class Production(Config):
     HSTS = True
     PROXY_FIX_X_FOR = 1
     PROXY_FIX_X_PROTO = 1
+    MAIL_BACKEND = "smtp"
+    MAIL_DEFAULT_SENDER = "taxesejour <ne-pas-repondre@taxesejour.fr>"
+    RATELIMIT_STORAGE_URI = "redis://127.0.0.1:6379/0"
 
     @classmethod
     def check(cls, values: dict) -> None:
@@ -167,6 +208,10 @@ class Production(Config):
             raise ConfigurationError(
                 "Démarrage refusé en production : définissez "
                 + " et ".join(missing) + " dans l'environnement.")
+        if values["RATELIMIT_STORAGE_URI"].startswith("memory"):
+            raise ConfigurationError(
+                "Démarrage refusé en production : RATELIMIT_STORAGE_URI doit désigner un "
+                "stockage partagé entre processus (redis://…), pas memory://.")
         super().check(values)
 
 
