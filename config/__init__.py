@@ -90,8 +90,12 @@ class Config:
     DB_MAX_OVERFLOW = 10
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
-    # Host-only cookies: never shared between collectivités' subdomains.
+    # Host-only cookies: never shared between collectivités' subdomains. In production over
+    # HTTPS they take the __Host- prefix, which browsers enforce (Secure, no Domain, Path=/).
     SESSION_COOKIE_DOMAIN = None
+    SESSION_COOKIE_NAME = "session"
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_NAME = "remember"
     HSTS = False
     TESTING = False
     # Email: "smtp" (production), "file" (writes .eml files to MAIL_OUTBOX_DIR: the demo),
@@ -194,6 +198,8 @@ class Production(Config):
     PLATFORM_DOMAIN = "taxesejour.fr"
     PREFERRED_URL_SCHEME = "https"
     SESSION_COOKIE_SECURE = True
+    SESSION_COOKIE_NAME = "__Host-session"
+    REMEMBER_COOKIE_NAME = "__Host-remember"
     HSTS = True
     PROXY_FIX_X_FOR = 1
     PROXY_FIX_X_PROTO = 1

@@ -27,10 +27,11 @@ def create_app(config=None) -> App:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_FIX_X_FOR"],
                                 x_proto=app.config["PROXY_FIX_X_PROTO"], x_host=0)
 
-    from plateforme import cli, hosts, site, web
+    from plateforme import cli, hosts, limits, mail, site, web
     from plateforme.database import db
 
     db.init_app(app)
+    mail.init_app(app)
     hosts.init_app(app)
     csrf.init_app(app)
     web.init_app(app)
@@ -41,4 +42,5 @@ def create_app(config=None) -> App:
     import tenants
 
     tenants.init_app(app)
+    limits.init_app(app)  # last: it wraps the views that declared a limit
     return app

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, current_app, g, render_template, request
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from plateforme.hosts import SiteKind
@@ -55,6 +56,12 @@ def _error_page(error: HTTPException):
     return render_template(template, code=code, title=title, site=site), code
 
 
+def _csrf_error(error):
+    site = g.get("site")
+    return render_template("errors/generic.html", code=400, title="Formulaire expiré",
+                           site=site, csrf=True), 400
+
+
 def _internal_error(error):
     original = getattr(error, "original_exception", None) or error
     current_app.logger.error("erreur non gérée", exc_info=original)
@@ -72,6 +79,7 @@ def init_app(app: Flask) -> None:
         if code != 500:
             app.register_error_handler(code, _error_page)
     app.register_error_handler(500, _internal_error)
+    app.register_error_handler(CSRFError, _csrf_error)
     app.jinja_env.globals["platform_url"] = platform_url
 
     @app.context_processor

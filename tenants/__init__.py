@@ -18,7 +18,11 @@ def _tenant_settings():
 
 def init_app(app) -> None:
     import tenants.models  # noqa: F401  (the tenant metadata is complete before any create_all)
-    from tenants import home
+    from tenants import activation, auth, cgu, commands, dashboard, home, hosts, identity
 
-    app.register_blueprint(home.bp)
+    for module in (home, auth, activation, cgu, dashboard):
+        app.register_blueprint(module.bp)
+    identity.init_app(app)
+    commands.init_app(app)
     app.context_processor(_tenant_settings)
+    app.add_template_filter(hosts.format_phone, "phone")

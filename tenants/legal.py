@@ -54,3 +54,44 @@ def publish(session: Session, kind: str, body: str, title: str | None = None) ->
                              title=title or KINDS[kind], body=body, sha256=text_hash(body))
     session.add(document)
     return document
+
+
+class Acceptance(TenantModel):
+    """Proof that a host accepted one version of a document (GDPR art. 7(1)): which text, by its
+    hash, and when (UTC)."""
+
+    __tablename__ = "acceptances"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    host_id: Mapped[int] = mapped_column(sa.ForeignKey("hosts.id"), index=True)
+    document_id: Mapped[int] = mapped_column(sa.ForeignKey("legal_documents.id"))
+    kind: Mapped[str] = mapped_column(sa.String(20))
+    version: Mapped[int]
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    accepted_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (sa.UniqueConstraint("host_id", "document_id",
+                                          name="uq_acceptances_host_document"),)
+
+
+def pending(session: Session, host_id: int) -> list[LegalDocument]:
+    """The current documents `host_id` has not accepted yet, CGU first."""
+    documents = [d for d in (current(session, kind) for kind in KINDS) if d is not None]
+    accepted = set(session.scalars(sa.select(Acceptance.document_id)
+                                   .where(Acceptance.host_id == host_id)))
+    return [d for d in documents if d.id not in accepted]
+
+
+def accept(session: Session, host_id: int, documents: list[LegalDocument]) -> None:
+    now = utcnow()
+    for document in documents:
+        session.add(Acceptance(host_id=host_id, document_id=document.id, kind=document.kind,
+                               version=document.version, sha256=document.sha256,
+                               accepted_at=now))
+
+
+def render(document: LegalDocument) -> str:
+    """The document's Markdown as HTML; raw HTML in the source is escaped, never rendered."""
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark", {"html": False}).render(document.body)

@@ -12,6 +12,7 @@ PostgreSQL tests are skipped with the reason printed, except under CI=true where
 
 from __future__ import annotations
 
+import contextvars
 import os
 import secrets
 import shutil
@@ -23,7 +24,7 @@ import sqlalchemy as sa
 from flask import current_app, has_app_context
 from sqlalchemy.engine import make_url
 
-from plateforme import create_app, migrate, provisioning
+from plateforme import create_app, mail, migrate, provisioning
 from plateforme.database import db
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -110,6 +111,9 @@ def rolled_back(app):
     transaction = conn.begin()
     state.pin(conn)
     resolver.invalidate()
+    # What lives in the process rather than the database starts afresh too.
+    app.extensions["taxesejour.limiter"].reset()
+    mail.outbox(app).clear()
     try:
         yield app
     finally:
@@ -217,9 +221,15 @@ def host_of(slug: str) -> str:
     return f"{slug}.{TEST_DOMAIN}"
 
 
+def isolated(call, *args, **kwargs):
+    """Run a test-client request as the server runs it: in a context of its own. (Flask reuses
+    an application context the test pushed, and `g` with it, across requests.)"""
+    return contextvars.Context().run(call, *args, **kwargs)
+
+
 def get(app, host: str, path: str = "/", **kwargs):
     """A request as a browser on `host` sends it."""
-    return app.test_client().get(path, base_url=f"http://{host}", **kwargs)
+    return isolated(app.test_client().get, path, base_url=f"http://{host}", **kwargs)
 
 
 @pytest.fixture

@@ -1,0 +1,44 @@
+"""Rate limits by client address, per collectivité (Flask-Limiter).
+
+Views declare their limit with `@limit("10 per minute")`; each application gets its own Limiter
+(and storage), applied to the marked views once they are registered. The key names the
+collectivité, so one collectivité's traffic never spends another's budget. The client address
+is the socket's, or the one ProxyFix took from the trusted proxy: a client's own X-Forwarded-For
+does not reset its limit. Storage is shared between processes in production (Redis, enforced by
+the production settings); in-process memory only for the demo and the tests.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, g, request
+from flask_limiter import Limiter
+
+from plateforme.hosts import SiteKind
+
+
+def _key() -> str:
+    site = g.get("site")
+    realm = site.tenant.schema if site is not None and site.kind is SiteKind.TENANT else "platform"
+    return f"{realm}:{request.remote_addr}"
+
+
+def limit(spec: str):
+    """Limit the view's POST requests to `spec` (e.g. "10 per minute; 50 per hour")."""
+
+    def mark(view):
+        view.rate_limit = spec
+        return view
+
+    return mark
+
+
+def init_app(app: Flask) -> None:
+    """After every blueprint is registered: apply the limits the views declared."""
+    limiter = Limiter(key_func=_key, app=app, storage_uri=app.config["RATELIMIT_STORAGE_URI"],
+                      strategy="moving-window", default_limits=[], headers_enabled=False,
+                      key_prefix=f"taxesejour:{app.config['ENV_NAME']}")
+    app.extensions["taxesejour.limiter"] = limiter
+    for endpoint, view in list(app.view_functions.items()):
+        spec = getattr(view, "rate_limit", None)
+        if spec:
+            app.view_functions[endpoint] = limiter.limit(spec, methods=["POST"])(view)

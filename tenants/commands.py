@@ -1,0 +1,141 @@
+"""Commands for the collectivité's work until its console exists (the console will call the
+same functions): import hosts, produce letters, set the support phone, publish the CGU."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import AppGroup  # noqa: F401  (documentation: groups are AppGroups)
+
+from plateforme import registry
+from plateforme.cli import CommandGroup, tenants_group
+from plateforme.database import db
+from plateforme.errors import UserError
+from plateforme.provisioning import Platform, tenant_info
+from tenants import accounts, hosts, importing, legal, letters, settings
+
+hosts_group = CommandGroup("hosts", help="A collectivité's hosts: import, letters.")
+
+
+@contextmanager
+def bound(slug: str):
+    """Run the block with the collectivité `slug` bound; it must be provisioned."""
+    collectivite = registry.require(db.session, slug)
+    if collectivite.status in ("provisioning", "archived"):
+        raise UserError(f"« {slug} » est {collectivite.status} : action impossible.")
+    tenant = tenant_info(collectivite)
+    db.session.commit()
+    with db.tenant_context(tenant):
+        yield tenant
+
+
+def _keys(tenant) -> accounts.Keys:
+    return accounts.Keys(current_app.secret_key, tenant.schema)
+
+
+@hosts_group.command("import")
+@click.argument("slug")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def import_command(slug, file):
+    """Create hosts and hébergements from a CSV (all rows or none)."""
+    with bound(slug):
+        try:
+            report = importing.import_hosts(db.session, file.read_bytes())
+        except importing.ImportRejected as rejected:
+            db.session.rollback()
+            for error in rejected.report.errors:
+                click.echo(f"{file.name}: {error}", err=True)
+            raise
+        db.session.commit()
+    click.echo(f"{report.hosts_created} hébergeur(s) créé(s), {report.hosts_updated} complété(s), "
+               f"{report.hebergements_created} hébergement(s) créé(s).")
+
+
+@hosts_group.command("letters")
+@click.argument("slug")
+@click.option("--format", "fmt", type=click.Choice(["csv", "pdf"]), required=True,
+              help="Publipostage CSV ou courriers PDF (une page par hébergeur).")
+@click.option("--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Fichier à écrire.")
+@click.option("--reissue", is_flag=True,
+              help="Inclure les hébergeurs qui attendent déjà leur activation : leur ancien "
+                   "code cesse de fonctionner.")
+def letters_command(slug, fmt, output, reissue):
+    """Produce the pending invitation letters, each with a new activation code."""
+    platform = Platform.from_config(current_app.config)
+    with bound(slug) as tenant:
+        values = settings.get(db.session)
+        home = platform.url(tenant.primary_host)
+        issued = letters.issue_letters(
+            db.session, _keys(tenant), letters.recipients(db.session, reissue),
+            platform.url(tenant.primary_host, "/activation/"),
+            current_app.config["ACTIVATION_CODE_DAYS"])
+        if fmt == "csv":
+            content = letters.letters_csv(issued)
+        else:
+            content = letters.letters_pdf(issued, values.display_name,
+                                          hosts.format_phone(values.support_phone), home)
+        output.write_bytes(content)  # written before the codes are committed: no lost letter
+        db.session.commit()
+    click.echo(f"{len(issued)} courrier(s) écrit(s) dans {output}.")
+
+
+@tenants_group.command("set")
+@click.argument("slug")
+@click.option("--support-phone", default=None,
+              help="Numéro du service technique, affiché aux hébergeurs ("
+                   "chaîne vide pour l'effacer).")
+@click.option("--display-name", default=None, help="Nom affiché aux hébergeurs.")
+def set_command(slug, support_phone, display_name):
+    """Change a collectivité's settings."""
+    if support_phone is None and display_name is None:
+        raise UserError("Rien à changer : précisez --support-phone ou --display-name.")
+    with bound(slug):
+        values = settings.get(db.session)
+        if support_phone is not None:
+            values.support_phone = hosts.parse_phone(support_phone) or ""
+        if display_name is not None:
+            values.display_name = hosts.required(display_name, "Nom affiché", 200)
+        db.session.commit()
+        phone = hosts.format_phone(values.support_phone) or "(aucun)"
+    click.echo(f"« {slug} » : nom affiché « {values.display_name} », service technique {phone}.")
+
+
+def _publish(slug: str, kind: str, file: Path) -> None:
+    try:
+        body = file.read_text(encoding="utf-8").strip()
+    except UnicodeDecodeError:
+        raise UserError(f"{file.name} n'est pas encodé en UTF-8.") from None
+    if len(body) < 20:
+        raise UserError(f"{file.name} est vide ou presque : rien n'a été publié.")
+    with bound(slug):
+        current = legal.current(db.session, kind)
+        if current is not None and current.sha256 == legal.text_hash(body):
+            raise UserError(f"Ce texte est déjà la version {current.version} en vigueur.")
+        document = legal.publish(db.session, kind, body)
+        db.session.commit()
+        click.echo(f"{legal.KINDS[kind]} : version {document.version} publiée ; chaque "
+                   "hébergeur l'acceptera à sa prochaine visite.")
+
+
+@tenants_group.command("publish-cgu")
+@click.argument("slug")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def publish_cgu_command(slug, file):
+    """Publish a new version of the CGU (Markdown)."""
+    _publish(slug, "cgu", file)
+
+
+@tenants_group.command("publish-privacy")
+@click.argument("slug")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def publish_privacy_command(slug, file):
+    """Publish a new version of the privacy policy (Markdown)."""
+    _publish(slug, "privacy", file)
+
+
+def init_app(app) -> None:
+    app.cli.add_command(hosts_group)

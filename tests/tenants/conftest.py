@@ -1,0 +1,126 @@
+"""The host journey's fixtures: a collectivité with imported hosts, and a browser-like client
+that reads the CSRF token from each page it posts from, as a browser would."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from flask import current_app
+
+from plateforme.database import db
+from tenants import accounts, activation, importing, settings
+from tenants.hosts import Host
+from tests.conftest import create_tenant, host_of, isolated
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+PASSWORD = "une longue phrase de passe tranquille"
+CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+class Client:
+    """A test client on one host, filling in the page's CSRF token like a browser."""
+
+    def __init__(self, app, host: str):
+        self.app = app
+        self.host = host
+        self.http = app.test_client()
+        self.base = f"http://{host}"
+
+    def get(self, path, **kwargs):
+        return isolated(self.http.get, path, base_url=self.base, **kwargs)
+
+    def post(self, path, data=None, *, page=None, csrf=True, **kwargs):
+        data = dict(data or {})
+        if csrf:
+            html = self.get(page or path).text
+            match = CSRF_RE.search(html)
+            assert match, f"no CSRF token on {page or path}"
+            data.setdefault("csrf_token", match.group(1))
+        return isolated(self.http.post, path, base_url=self.base, data=data, **kwargs)
+
+    def login(self, email, password=PASSWORD, remember=False, **kwargs):
+        data = {"email": email, "password": password}
+        if remember:
+            data["remember"] = "y"
+        return self.post("/connexion", data, page="/", **kwargs)
+
+    def logout(self):
+        return self.post("/deconnexion", page="/accessibilite")
+
+    def accept_cgu(self):
+        return self.post("/cgu", {"accept_cgu": "y", "accept_privacy": "y"})
+
+    def cookie(self, name):
+        cookie = self.http.get_cookie(name, domain=self.host)
+        return cookie.value if cookie else None
+
+
+def messages(html: str) -> list[str]:
+    """The text of the page's alerts, tags stripped."""
+    blocks = re.findall(r'class="alert[^"]*"[^>]*>(.*?)</(?:p|div)>', html, re.S)
+    return [" ".join(re.sub(r"<[^>]+>", " ", b).split()) for b in blocks]
+
+
+@pytest.fixture
+def tenant(app):
+    tenant = create_tenant(app, "vallee", "Vallée Verte")
+    with db.tenant_context(tenant):
+        settings.get(db.session).support_phone = "+33475123456"
+        db.session.commit()
+    return tenant
+
+
+@pytest.fixture
+def imported(app, tenant):
+    with db.tenant_context(tenant):
+        importing.import_hosts(db.session, (FIXTURES / "hebergeurs.csv").read_bytes())
+        db.session.commit()
+    return tenant
+
+
+@pytest.fixture
+def client(app, tenant):
+    return Client(app, host_of(tenant.slug))
+
+
+def keys_for(tenant) -> accounts.Keys:
+    return accounts.Keys(current_app.secret_key, tenant.schema)
+
+
+def host_by_name(last_name: str) -> Host:
+    from sqlalchemy import select
+
+    return db.session.scalar(select(Host).where(Host.last_name == last_name))
+
+
+def issue(tenant, last_name: str, days: int = 90) -> str:
+    with db.tenant_context(tenant):
+        code = accounts.issue_code(db.session, keys_for(tenant), host_by_name(last_name), days)
+        db.session.commit()
+    return code
+
+
+def activated(tenant, last_name="Martin", email="elodie.martin@example.fr",
+              password=PASSWORD) -> str:
+    """A host who went through activation (the product's own function); returns the email."""
+    typed = issue(tenant, last_name)
+    with db.tenant_context(tenant):
+        _state, code = activation.check_code(db.session, keys_for(tenant), typed)
+        activation.activate(db.session, code, email, password, "Vallée Verte")
+        db.session.commit()
+    return email
+
+
+@pytest.fixture
+def host_email(imported):
+    return activated(imported)
+
+
+@pytest.fixture
+def logged_in(client, host_email):
+    """A host logged in who accepted the CGU."""
+    client.login(host_email)
+    client.accept_cgu()
+    return client
