@@ -220,9 +220,11 @@ def _bind_request_site():
     if site.kind is SiteKind.UNAVAILABLE:
         abort(503)
     if site.kind is SiteKind.TENANT:
+        if site.tenant.status != "provisioning":
+            # Bound even when closed: its 503 page still shows its support number.
+            g._tenant_token = tenancy.bind(site.tenant, current_app.extensions["taxesejour.db"])
         if not site.tenant.is_open:
             abort(503)
-        g._tenant_token = tenancy.bind(site.tenant, current_app.extensions["taxesejour.db"])
     return None
 
 

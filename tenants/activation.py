@@ -8,7 +8,7 @@ abandoned activation can be resumed with the same letter.
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, session, url_for
+from flask import flash, redirect, render_template, request, session, url_for
 
 from plateforme.database import db
 from plateforme.errors import UserError
@@ -37,7 +37,8 @@ CODE_MESSAGES = {
 # --- services -----------------------------------------------------------------------------
 
 
-def check_code(db_session, keys_: accounts.Keys, typed: str) -> tuple[str, accounts.ActivationCode | None]:
+def check_code(db_session, keys_: accounts.Keys,
+               typed: str) -> tuple[str, accounts.ActivationCode | None]:
     """("live", code) or (a reason from CODE_MESSAGES, None)."""
     code = accounts.find_code(db_session, keys_, typed)
     if code is None:
@@ -188,8 +189,6 @@ def credentials():
 
 
 def _submitted() -> bool:
-    from flask import request
-
     return request.method == "POST"
 
 
@@ -210,6 +209,3 @@ def _collectivite_name() -> str:
 
     return settings.get(db.session).display_name
 
-
-def _unused():  # pragma: no cover - keeps abort/current_app imports honest for linters
-    return abort, current_app

@@ -66,7 +66,8 @@ def read_rows(data: bytes) -> tuple[list[str], list[tuple[int, dict]]]:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise UserError("Le fichier n'est pas encodé en UTF-8 : enregistrez-le en « CSV UTF-8 ».")
+        raise UserError(
+            "Le fichier n'est pas encodé en UTF-8 : enregistrez-le en « CSV UTF-8 ».") from None
     if not text.strip():
         raise UserError("Le fichier est vide.")
     first_line = text.splitlines()[0]

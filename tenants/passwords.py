@@ -8,6 +8,9 @@ names, email and collectivité as context). Storage: Argon2id, 19 MiB, 2 passes 
 
 from __future__ import annotations
 
+import re
+import unicodedata
+
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from zxcvbn import zxcvbn
@@ -29,13 +32,33 @@ def check_policy(password: str, context: list[str] | tuple[str, ...] = ()) -> No
         raise UserError(f"Le mot de passe doit contenir au moins {MIN_LENGTH} caractères.")
     if len(password) > MAX_LENGTH:
         raise UserError(f"Le mot de passe ne doit pas dépasser {MAX_LENGTH} caractères.")
-    words = [w for w in context if w]
+    tokens = _context_tokens(context)
+    folded = _fold(password)
+    if any(token in folded for token in tokens):
+        raise UserError("Le mot de passe ne doit pas contenir votre nom, votre courriel, votre "
+                        "commune ou le nom de la collectivité.")
     # zxcvbn is slow on very long inputs and a long passphrase is strong enough anyway.
-    result = zxcvbn(password[:64], user_inputs=words)
+    result = zxcvbn(password[:64], user_inputs=sorted(tokens))
     if result["score"] < 3:
         raise UserError("Ce mot de passe est trop courant ou trop facile à deviner "
                         "(il ressemble à un mot de passe répandu ou à vos informations). "
                         "Choisissez par exemple une phrase de plusieurs mots.")
+
+
+def _fold(text: str) -> str:
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]", "", text.lower())
+
+
+def _context_tokens(context) -> set[str]:
+    """The host's names, email parts, commune and collectivité, as words of 4+ letters."""
+    tokens = set()
+    for value in context:
+        for word in re.split(r"[^\w]+", value or ""):
+            folded = _fold(word)
+            if len(folded) >= 4:
+                tokens.add(folded)
+    return tokens
 
 
 def hash_password(password: str) -> str:

@@ -13,16 +13,80 @@ from plateforme.tenancy import (
     current_tenant,
     schema_name_for,
 )
-from tenants import legal, news, settings
+from tenants import accounts, help, hosts, legal, news, settings
 from tests.conftest import create_tenant, get, host_of
 
-# One factory per tenant-scoped model. A new model without one fails
-# test_every_tenant_model_has_a_separation_factory: separation is proved for every table.
+
+# One factory per tenant-scoped model: (the column that carries the tag, a function that adds a
+# row tagged `tag`). A new model without one fails test_every_tenant_model_has_a_separation_
+# factory: separation is proved for every table.
+def _host(session, tag):
+    host = hosts.Host(civility="M.", last_name=tag, first_name="x", address="x",
+                      postal_code="07200", city="x", reference=f"ref-{tag}")
+    session.add(host)
+    session.flush()
+    return host
+
+
+def _hebergement(session, tag):
+    host = _host(session, "h" + tag)
+    item = hosts.Hebergement(host_id=host.id, name=tag, address="x", postal_code="07200",
+                             city="x", nature="meuble", classement="2", capacity=2)
+    session.add(item)
+    return item
+
+
+def _code(session, tag):
+    row = accounts.ActivationCode(host_id=_host(session, "c" + tag).id, code_digest=tag,
+                                  expires_at=utcnow())
+    session.add(row)
+    return row
+
+
+def _session(session, tag):
+    row = accounts.HostSession(host_id=_host(session, "s" + tag).id, token_digest=tag,
+                               auth_version="v", expires_at=utcnow())
+    session.add(row)
+    return row
+
+
+def _remember(session, tag):
+    row = accounts.RememberToken(host_id=_host(session, "r" + tag).id, selector=tag,
+                                 validator_digest="v", auth_version="v", expires_at=utcnow())
+    session.add(row)
+    return row
+
+
+def _acceptance(session, tag):
+    document = legal.current(session, "cgu")
+    row = legal.Acceptance(host_id=_host(session, "a" + tag).id, document_id=document.id,
+                           kind="cgu", version=document.version, sha256=tag)
+    session.add(row)
+    return row
+
+
+def _simple(model, column, **values):
+    def make(session, tag):
+        row = model(**{column: tag, **values})
+        session.add(row)
+        return row
+
+    return make
+
+
 FACTORIES = {
-    news.NewsItem: lambda tag: news.NewsItem(title=f"actualité {tag}", body=tag),
-    legal.LegalDocument: lambda tag: legal.LegalDocument(
-        kind="cgu", version=100, title=tag, body=tag, sha256=legal.text_hash(tag)),
-    settings.Settings: None,  # one row per collectivité: separation is checked on its value
+    news.NewsItem: ("title", _simple(news.NewsItem, "title", body=".")),
+    legal.LegalDocument: ("title", _simple(legal.LegalDocument, "title", kind="cgu",
+                                           version=100, body=".", sha256=".")),
+    help.Tutorial: ("title", _simple(help.Tutorial, "title", url="https://x.example")),
+    hosts.Host: ("last_name", _host),
+    hosts.Hebergement: ("name", _hebergement),
+    accounts.ActivationCode: ("code_digest", _code),
+    accounts.HostSession: ("token_digest", _session),
+    accounts.RememberToken: ("selector", _remember),
+    accounts.LoginThrottle: ("key_digest", _simple(accounts.LoginThrottle, "key_digest")),
+    legal.Acceptance: ("sha256", _acceptance),
+    settings.Settings: None,  # one row per collectivité: see test_settings_are_separate
 }
 
 
@@ -35,8 +99,8 @@ def test_every_tenant_model_has_a_separation_factory():
     assert set(tenants.models.__all__) == {m.__name__ for m in tenant_models()}
 
 
-def _rows(model, tag_column):
-    return {getattr(o, tag_column) for o in db.session.scalars(sa.select(model))}
+def _tags(model, column):
+    return {getattr(o, column) for o in db.session.scalars(sa.select(model))}
 
 
 @pytest.mark.parametrize("model", [m for m in FACTORIES if FACTORIES[m]],
@@ -44,23 +108,23 @@ def _rows(model, tag_column):
 def test_data_separation(app, model):
     """Write in A, absent in B; write in B; back in A, A's intact; a new C is empty."""
     a, b = create_tenant(app, "alpha"), create_tenant(app, "beta")
-    factory = FACTORIES[model]
-    tag = "title"
+    column, make = FACTORIES[model]
+    tag_a, tag_b = "tagAAAAAAAAAAAAA", "tagBBBBBBBBBBBBB"
     with db.tenant_context(a):
-        baseline = _rows(model, tag)
-        db.session.add(factory("A"))
+        baseline = _tags(model, column)
+        make(db.session, tag_a)
         db.session.commit()
-        assert _rows(model, tag) - baseline == {factory("A").title}
+        assert _tags(model, column) - baseline == {tag_a}
     with db.tenant_context(b):
-        assert factory("A").title not in _rows(model, tag)
-        db.session.add(factory("B"))
+        assert tag_a not in _tags(model, column)
+        make(db.session, tag_b)
         db.session.commit()
-        assert factory("B").title in _rows(model, tag)
+        assert tag_b in _tags(model, column)
     with db.tenant_context(a):
-        assert _rows(model, tag) - baseline == {factory("A").title}
+        assert _tags(model, column) - baseline == {tag_a}
     c = create_tenant(app, "gamma")
     with db.tenant_context(c):
-        assert {factory("A").title, factory("B").title}.isdisjoint(_rows(model, tag))
+        assert {tag_a, tag_b}.isdisjoint(_tags(model, column))
 
 
 def test_settings_are_separate(app):

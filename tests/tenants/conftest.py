@@ -38,6 +38,8 @@ class Client:
             match = CSRF_RE.search(html)
             assert match, f"no CSRF token on {page or path}"
             data.setdefault("csrf_token", match.group(1))
+        if self.base.startswith("https://"):  # as browsers do; Flask-WTF checks it over HTTPS
+            kwargs.setdefault("headers", {}).setdefault("Referer", self.base + "/")
         return isolated(self.http.post, path, base_url=self.base, data=data, **kwargs)
 
     def login(self, email, password=PASSWORD, remember=False, **kwargs):
