@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
-import click
-from flask import current_app
+from pathlib import Path
 
-from plateforme import migrate, provisioning
+import click
+import sqlalchemy as sa
+from flask import current_app
+from flask.cli import with_appcontext
+
+from plateforme import migrate, provisioning, registry
 from plateforme.cli import reports_errors
 from plateforme.database import db
+from plateforme.errors import UserError
 
 DEMO_SLUG = "communautesoragout"
 DEMO_NAME = "Communauté Soragout"
+DEMO_PHONE = "04 75 12 34 56"
+DEMO_HOSTS = Path(__file__).with_name("demo_hebergeurs.csv")
+# A host already active, to try the dashboard at once (demo only: this password is public).
+DEMO_LOGIN = "paul.durand@example.fr"
+DEMO_PASSWORD = "démonstration de la taxe de séjour"  # noqa: S105 - public on purpose
 
 
 def ensure_demo(app) -> str:
@@ -32,10 +42,45 @@ def ensure_demo(app) -> str:
     return platform.url(collectivite.primary_domain.host)
 
 
+def seed_hosts(app, tenant) -> str:
+    """Demo hosts (imported once), an active account, and a fresh activation code for Élodie
+    Martin at every run; returns that code."""
+    from tenants import accounts, hosts, importing, passwords, settings
+
+    with db.tenant_context(tenant):
+        if db.session.scalar(sa.select(sa.func.count()).select_from(hosts.Host)) == 0:
+            importing.import_hosts(db.session, DEMO_HOSTS.read_bytes())
+            settings.get(db.session).support_phone = hosts.parse_phone(DEMO_PHONE)
+        durand = hosts.by_email(db.session, DEMO_LOGIN)
+        if durand.password_hash is None:
+            durand.password_hash = passwords.hash_password(DEMO_PASSWORD)
+            durand.legacy = False
+            durand.activated_at = accounts.utcnow()
+        martin = db.session.scalar(sa.select(hosts.Host).where(hosts.Host.reference == "H001"))
+        if martin.password_hash is not None:  # activated in an earlier demo: start again
+            martin.password_hash, martin.email, martin.activated_at = None, None, None
+        code = accounts.issue_code(db.session, accounts.Keys(app.secret_key, tenant.schema),
+                                   martin, app.config["ACTIVATION_CODE_DAYS"])
+        db.session.commit()
+    return code
+
+
 @click.command("demo")
+@with_appcontext
 @reports_errors
 def demo_command():
     """Create or refresh the demo collectivité and print the URL to open."""
+    if current_app.config["ENV_NAME"] == "production":
+        raise UserError("La démonstration n'est pas disponible en production : son mot de "
+                        "passe est public.")
     url = ensure_demo(current_app)
+    tenant = provisioning.tenant_info(registry.require(db.session, DEMO_SLUG))
+    db.session.commit()
+    code = seed_hosts(current_app, tenant)
     click.echo(f"Collectivité de démonstration « {DEMO_NAME} » prête.")
+    click.echo(f"  Activer un compte : « Activer mon compte », code d'activation {code}")
+    click.echo(f"  Se connecter : {DEMO_LOGIN} / {DEMO_PASSWORD}")
+    if current_app.config["MAIL_BACKEND"] == "file":
+        outbox = current_app.config["MAIL_OUTBOX_DIR"]
+        click.echo(f"  Courriels envoyés (mot de passe oublié) : {outbox}")
     click.echo(f"Ouvrez {url}")

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, joinedload, mapped_column, relationship
 
 from plateforme.database import TenantModel
 from plateforme.registry import utcnow
@@ -173,8 +173,9 @@ def find_session(session: Session, keys: Keys, token: str | None,
     """The live session for `token`, its idle clock restarted; None if it ended."""
     if not token:
         return None
-    row = session.scalar(sa.select(HostSession).where(
-        HostSession.token_digest == keys.token_digest("session", token)))
+    row = session.scalar(sa.select(HostSession)
+                         .options(joinedload(HostSession.host))
+                         .where(HostSession.token_digest == keys.token_digest("session", token)))
     if row is None:
         return None
     now = utcnow()

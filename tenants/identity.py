@@ -89,7 +89,8 @@ def _load_host():
             log_event("login.remembered", host)
         elif request.cookies.get(_remember_name()):
             g.remember_cookie = ""  # a dead cookie: delete it
-    db.session.commit()
+    if db.session.new or db.session.dirty or db.session.deleted:
+        db.session.commit()  # only when something changed: a commit expires g.host
 
 
 def _start_session(host: Host) -> None:

@@ -147,7 +147,7 @@ def test_the_whole_journey_on_two_collectivites(live_server, browser, tmp_path):
         contexts[slug] = context
     # Both are logged in as host 1 of their own collectivité. A's cookies, copied into B's
     # browser for B's host, are refused: B's space stays closed to them.
-    stolen = [dict(c, domain=f"pays-bleu.taxesejour.localhost")
+    stolen = [dict(c, domain="pays-bleu.taxesejour.localhost")
               for c in contexts["vallee-verte"].cookies()]
     intruder = browser.new_context(locale="fr-FR")
     intruder.add_cookies([{k: c[k] for k in ("name", "value", "domain", "path")}

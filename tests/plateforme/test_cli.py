@@ -97,6 +97,17 @@ def test_demo_creates_or_refreshes_the_demo_collectivite(app):
     assert second.exit_code == 0, second.output
     page = get(app, host_of(DEMO_SLUG))
     assert page.status_code == 200 and DEMO_NAME in page.text
+    code = next(ln for ln in second.output.splitlines() if "code d'activation" in ln).split()[-1]
+    assert len(code) == 14 and "paul.durand@example.fr" in second.output
+
+
+def test_the_demo_refuses_to_run_in_production(tmp_path):
+    from tests.conftest import make_app
+
+    prod = make_app(f"sqlite:///{tmp_path / 's.db'}", ENV="production", SECRET_KEY="k" * 40,
+                    RATELIMIT_STORAGE_URI="redis://127.0.0.1:6379/15")
+    result = prod.test_cli_runner().invoke(args=["demo"])
+    assert_one_line_error(result, 1, "production")
 
 
 def _commands(group, prefix=()):
