@@ -1,6 +1,9 @@
 """Logging in and out: generic failures, throttling, sessions that really end, cookies bound to
 their collectivité, safe redirects."""
 
+import re
+import statistics
+import time
 from datetime import timedelta
 
 import pytest
@@ -164,8 +167,6 @@ def test_a_cookie_from_one_collectivite_is_anonymous_on_another(app, imported, l
         importing.import_hosts(db.session, (FIXTURES / "hebergeurs.csv").read_bytes())
         db.session.commit()
     activated(other)
-    with db.tenant_context(other), db.tenant_context(imported):
-        pass
     elsewhere = Client(app, host_of("autre"))
     elsewhere.http.set_cookie("session", logged_in.cookie("session"), domain=host_of("autre"))
     elsewhere.http.set_cookie("remember", "x" * 32 + ":y", domain=host_of("autre"))
@@ -198,3 +199,32 @@ def test_a_disabled_host_cannot_log_in_and_loses_its_sessions(logged_in, importe
     assert logged_in.get("/tableau-de-bord").status_code == 302
     assert any("incorrect" in m for m in messages(
         logged_in.login("elodie.martin@example.fr").text))
+
+
+def test_password_fields_allow_paste_and_password_managers(client, imported):
+    page = client.get("/").text
+    assert "onpaste" not in page and "oncopy" not in page
+    field = re.search(r'<input[^>]*name="password"[^>]*>', page).group(0)
+    assert 'type="password"' in field and 'autocomplete="current-password"' in field
+
+
+def test_rate_limits_are_counted_per_collectivite(app, client, host_email):
+    for i in range(21):
+        client.login(f"x{i}@example.fr", "mauvais mot de passe n")
+    assert client.login("y@example.fr", "mauvais mot de passe n").status_code == 429
+    other = create_tenant(app, "autre", "Autre")
+    elsewhere = Client(app, host_of(other.slug))
+    assert elsewhere.login("y@example.fr", "mauvais mot de passe n").status_code == 200
+
+
+def test_a_failure_takes_as_long_for_an_unknown_account(client, host_email):
+    def timed(email):
+        start = time.perf_counter()
+        client.login(email, "mauvais mot de passe n")
+        return time.perf_counter() - start
+
+    # Interleaved, few enough to stay under the throttle (5 per identifier).
+    known = [timed(host_email) for _ in range(4)]
+    unknown = [timed(f"inconnu{i}@example.fr") for i in range(4)]
+    ratio = statistics.median(unknown) / statistics.median(known)
+    assert 0.5 < ratio < 2, (known, unknown)
