@@ -286,6 +286,19 @@ class Database:
             session = g._shared_session = self.state.make_session(None)
         return session
 
+    def attempt(self, action, *args, **kwargs) -> str | None:
+        """Run one user action as one transaction: committed when it succeeds; rolled back, with
+        its French reason returned, when it refuses (UserError). Nothing is ever half-saved."""
+        from plateforme.errors import UserError
+
+        try:
+            action(*args, **kwargs)
+            self.session.commit()
+        except UserError as error:
+            self.session.rollback()
+            return error.message
+        return None
+
     @contextmanager
     def tenant_context(self, tenant: TenantInfo):
         """Bind `tenant` for the block: `db.session` serves its data, then is closed."""

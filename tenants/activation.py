@@ -8,6 +8,8 @@ abandoned activation can be resumed with the same letter.
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 from flask import flash, redirect, render_template, request, session, url_for
 
 from plateforme.database import db
@@ -145,16 +147,12 @@ def details():
     if code is None:
         return redirect(url_for(".code"))
     host = code.host
-    form = AccountDetailsForm(obj=None if _submitted() else _details_data(host))
+    form = AccountDetailsForm(obj=None if _submitted() else details_data(host, True))
     error = None
     if form.validate_on_submit():
-        try:
-            update_details(host, form.data)
-            db.session.commit()
+        error = db.attempt(update_details, host, form.data)
+        if error is None:
             return redirect(url_for(".credentials"))
-        except UserError as exc:
-            db.session.rollback()
-            error = exc.message
     return render_template("tenants/activation/details.html", form=form, host=host,
                            error=error)
 
@@ -171,14 +169,10 @@ def credentials():
         form.email.data = code.host.email
     error = None
     if form.validate_on_submit():
-        try:
-            host = activate(db.session, code, form.email.data, form.password.data,
-                            _collectivite_name())
-            db.session.commit()
-        except UserError as exc:
-            db.session.rollback()
-            error = exc.message
-        else:
+        host = code.host
+        error = db.attempt(activate, db.session, code, form.email.data, form.password.data,
+                           _collectivite_name())
+        if error is None:
             session.pop("activation_code", None)
             log_event("activation.completed", host)
             flash("Votre compte est activé. Connectez-vous avec votre courriel et votre "
@@ -192,16 +186,14 @@ def _submitted() -> bool:
     return request.method == "POST"
 
 
-def _details_data(host: Host):
-    """The form's initial values: the host as the collectivité recorded them."""
-
-    class Data:
-        civility, last_name, first_name = host.civility, host.last_name, host.first_name
-        address, postal_code, city = host.address, host.postal_code, host.city
-        phone = hosts.format_phone(host.phone)
-        hebergements = list(host.hebergements)
-
-    return Data
+def details_data(host: Host, with_hebergements: bool = False):
+    """A form's initial values: the host as recorded, the phone in French format."""
+    values = {k: getattr(host, k) for k in ("civility", "last_name", "first_name", "address",
+                                            "postal_code", "city")}
+    values["phone"] = hosts.format_phone(host.phone)
+    if with_hebergements:
+        values["hebergements"] = list(host.hebergements)
+    return SimpleNamespace(**values)
 
 
 def _collectivite_name() -> str:

@@ -19,7 +19,6 @@ from flask import current_app, flash, g, redirect, render_template, request, ses
 
 from plateforme import mail, tenancy
 from plateforme.database import db
-from plateforme.errors import UserError
 from plateforme.limits import limit
 from plateforme.provisioning import Platform
 from plateforme.routing import TenantBlueprint
@@ -28,7 +27,6 @@ from tenants.forms import ForgotPasswordForm, LoginForm, LogoutForm, NewPassword
 from tenants.hosts import Host
 from tenants.identity import (
     current_host,
-    host_required,
     keys,
     log_event,
     login,
@@ -198,14 +196,9 @@ def reset():
     form = NewPasswordForm()
     error = None
     if form.validate_on_submit():
-        try:
-            reset_password(db.session, host, form.password.data,
+        error = db.attempt(reset_password, db.session, host, form.password.data,
                            settings.get(db.session).display_name)
-            db.session.commit()
-        except UserError as exc:
-            db.session.rollback()
-            error = exc.message
-        else:
+        if error is None:
             log_event("password_reset.completed", host)
             if current_host() is not None:
                 session.clear()
@@ -225,5 +218,3 @@ def _no_referrer(response):
         response.headers["Referrer-Policy"] = "no-referrer"
     return response
 
-
-__all__ = ["bp", "authenticate", "request_reset", "reset_password", "host_required"]

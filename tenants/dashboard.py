@@ -3,16 +3,7 @@ information, hébergements and classements, documents, news and help."""
 
 from __future__ import annotations
 
-from flask import (
-    abort,
-    current_app,
-    flash,
-    make_response,
-    redirect,
-    render_template,
-    session,
-    url_for,
-)
+from flask import abort, current_app, flash, make_response, redirect, render_template, url_for
 
 from plateforme.database import db
 from plateforme.errors import UserError
@@ -29,7 +20,7 @@ from tenants.forms import (
     ProfileForm,
 )
 from tenants.hosts import Hebergement, Host
-from tenants.identity import current_host, host_required, keys, log_event
+from tenants.identity import current_host, host_required, log_event, login
 
 bp = TenantBlueprint("dashboard", __name__)
 
@@ -86,16 +77,11 @@ def index():
 @host_required
 def profile():
     host = current_host()
-    form = ProfileForm(obj=None if _posted() else _personal_data(host))
+    form = ProfileForm(obj=None if _posted() else activation.details_data(host))
     error = None
     if form.validate_on_submit():
-        try:
-            activation.update_details(host, form.data)
-            db.session.commit()
-        except UserError as exc:
-            db.session.rollback()
-            error = exc.message
-        else:
+        error = db.attempt(activation.update_details, host, form.data)
+        if error is None:
             log_event("profile.updated", host)
             flash("Vos informations sont enregistrées.", "success")
             return redirect(url_for(".profile"))
@@ -112,13 +98,9 @@ def email():
     form = EmailChangeForm()
     error = None
     if form.validate_on_submit():
-        try:
-            change_email(db.session, host, form.current_password.data, form.email.data)
-            db.session.commit()
-        except UserError as exc:
-            db.session.rollback()
-            error = exc.message
-        else:
+        error = db.attempt(change_email, db.session, host, form.current_password.data,
+                           form.email.data)
+        if error is None:
             log_event("profile.email_changed", host)
             flash("Votre identifiant (courriel) est changé.", "success")
             return redirect(url_for(".profile"))
@@ -133,18 +115,11 @@ def password():
     form = PasswordChangeForm()
     error = None
     if form.validate_on_submit():
-        try:
-            change_password(db.session, host, form.current_password.data, form.password.data,
-                            settings.get(db.session).display_name)
-            db.session.commit()
-        except UserError as exc:
-            db.session.rollback()
-            error = exc.message
-        else:
+        error = db.attempt(change_password, db.session, host, form.current_password.data,
+                           form.password.data, settings.get(db.session).display_name)
+        if error is None:
             log_event("profile.password_changed", host)
             # Every session ended, this one included: open a new one for this browser only.
-            from tenants.identity import login
-
             login(host, remember=False)
             flash("Votre mot de passe est changé. Vos autres sessions sont fermées.",
                   "success")
@@ -155,7 +130,8 @@ def password():
 def _profile_with(**forms):
     host = current_host()
     values = {"email_form": EmailChangeForm(), "password_form": PasswordChangeForm(),
-              "form": ProfileForm(obj=_personal_data(host)), "host": host, "error": None}
+              "form": ProfileForm(obj=activation.details_data(host)), "host": host,
+              "error": None}
     values.update(forms)
     return render_template("tenants/dashboard/profile.html", **values), 400
 
@@ -168,13 +144,8 @@ def hebergement(hebergement_id):
     form = HebergementEditForm(obj=None if _posted() else item)
     error = None
     if form.validate_on_submit():
-        try:
-            activation.update_hebergement(item, form.data)
-            db.session.commit()
-        except UserError as exc:
-            db.session.rollback()
-            error = exc.message
-        else:
+        error = db.attempt(activation.update_hebergement, item, form.data)
+        if error is None:
             log_event("hebergement.updated", host, hebergement_id=item.id)
             flash(f"L'hébergement « {item.name} » est enregistré.", "success")
             return redirect(url_for(".index") + "#mes-hebergements")
@@ -235,13 +206,3 @@ def _posted() -> bool:
     return request.method == "POST"
 
 
-def _personal_data(host: Host):
-    class Data:
-        civility, last_name, first_name = host.civility, host.last_name, host.first_name
-        address, postal_code, city = host.address, host.postal_code, host.city
-        phone = hosts.format_phone(host.phone)
-
-    return Data
-
-
-__all__ = ["bp", "session", "keys"]

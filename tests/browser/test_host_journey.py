@@ -95,6 +95,12 @@ def walk(page, server, slug, letter, email, check_a11y=True):
         "Bienvenue sur votre tableau de bord"
     assert "4 étoiles" in page.content()
     j.check()
+    page.get_by_role("link", name="Modifier « Gîte des Lilas »").click()
+    j.check()
+    page.get_by_role("link", name="Retour au tableau de bord").click()
+    page.get_by_role("link", name="Conditions générales d'utilisation").click()
+    j.check()
+    page.go_back()
     for link in ("Mon compte", "Mes documents", "Besoin d'aide"):
         page.get_by_role("navigation").get_by_role("link", name=link).click()
         j.check()
