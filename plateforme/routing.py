@@ -47,6 +47,14 @@ class PlatformBlueprint(RealmBlueprint):
     realm = "platform"
 
 
+def tenant_path(app: Flask, endpoint: str, **values) -> str:
+    """The path of a tenant route, in a request or not (letters, emails, commands)."""
+    return app.url_map.bind(TENANT_REALM, script_name="/").build(endpoint, values)
+
+
+TENANT_REALM = "tenant"
+
+
 class App(Flask):
     def __init__(self, *args, **kwargs):
         kwargs.update(host_matching=True, static_host="platform")

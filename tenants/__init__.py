@@ -23,6 +23,9 @@ def init_app(app) -> None:
     for module in (home, auth, activation, cgu, dashboard):
         app.register_blueprint(module.bp)
     identity.init_app(app)
+    from tenants import console
+
+    console.init_app(app)
     commands.init_app(app)
     app.context_processor(_tenant_settings)
     app.add_template_filter(hosts.format_phone, "phone")

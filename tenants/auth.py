@@ -21,7 +21,7 @@ from plateforme import mail, tenancy
 from plateforme.database import db
 from plateforme.limits import limit
 from plateforme.provisioning import Platform
-from plateforme.routing import TenantBlueprint
+from plateforme.routing import TenantBlueprint, tenant_path
 from tenants import accounts, hosts, passwords, settings
 from tenants.forms import ForgotPasswordForm, LoginForm, LogoutForm, NewPasswordForm
 from tenants.hosts import Host
@@ -173,7 +173,8 @@ def _reset_link(token: str) -> str:
     """On the collectivité's own primary domain, whatever Host the request came with."""
     tenant = tenancy.current_tenant()
     platform = Platform.from_config(current_app.config)
-    return platform.url(tenant.primary_host, url_for("auth.reset_from_link", token=token))
+    return platform.url(tenant.primary_host,
+                        tenant_path(current_app, "auth.reset_from_link", token=token))
 
 
 @bp.get("/reinitialisation/<token>")

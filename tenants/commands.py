@@ -15,6 +15,7 @@ from plateforme.cli import CommandGroup, tenants_group
 from plateforme.database import db
 from plateforme.errors import UserError
 from plateforme.provisioning import Platform, tenant_info
+from plateforme.routing import tenant_path
 from tenants import accounts, hosts, importing, legal, letters, settings
 
 hosts_group = CommandGroup("hosts", help="A collectivité's hosts: import, letters.")
@@ -71,7 +72,7 @@ def letters_command(slug, fmt, output, reissue):
         home = platform.url(tenant.primary_host)
         issued = letters.issue_letters(
             db.session, _keys(tenant), letters.recipients(db.session, reissue),
-            platform.url(tenant.primary_host, "/activation/"),
+            platform.url(tenant.primary_host, tenant_path(current_app, "activation.code")),
             current_app.config["ACTIVATION_CODE_DAYS"])
         if fmt == "csv":
             content = letters.letters_csv(issued)
@@ -135,6 +136,33 @@ def publish_cgu_command(slug, file):
 def publish_privacy_command(slug, file):
     """Publish a new version of the privacy policy (Markdown)."""
     _publish(slug, "privacy", file)
+
+
+@tenants_group.command("add-admin")
+@click.argument("slug")
+@click.argument("email")
+@click.option("--name", default=None, help="Nom et prénom (par défaut : le courriel).")
+def add_admin_command(slug, email, name):
+    """Create an administrator of the collectivité's console and send the invitation."""
+    from plateforme import mail
+    from tenants import agents, audit
+    from tenants.console.auth import invitation_email
+
+    with bound(slug):
+        agent = agents.create(db.session, email, name or email, "administrateur")
+        audit.record(db.session, "agent.invited", actor_kind="system", target=agent.email,
+                     role="administrateur", by="flask tenants add-admin")
+        message = invitation_email(agent, "L'équipe de la plateforme")
+        link = next(line for line in message.text.splitlines() if "://" in line)
+        email_address = agent.email
+        db.session.commit()
+        try:
+            mail.send(message)
+            sent = "envoyée par courriel"
+        except mail.MailError as error:
+            sent = f"non envoyée ({error})"
+    click.echo(f"Administrateur {email_address} créé ; invitation {sent}.")
+    click.echo(f"Lien d'invitation ({agents.INVITATION_DAYS} jours, usage unique) : {link}")
 
 
 def init_app(app) -> None:

@@ -22,7 +22,7 @@ from flask.sessions import SecureCookieSessionInterface
 from plateforme import tenancy
 from plateforme.database import db
 from plateforme.hosts import SiteKind, site_for
-from tenants import accounts, legal
+from tenants import accounts, audit, legal
 from tenants.hosts import Host
 
 security_log = logging.getLogger("taxesejour.security")
@@ -40,12 +40,17 @@ def policy() -> accounts.SessionPolicy:
 
 
 def log_event(event: str, host: Host | None = None, **fields) -> None:
-    """A security event, without any secret: who (host id), what, where from, which tenant."""
+    """A security event, without any secret: who (host id), what, where from, which tenant;
+    in the process's log and in the collectivité's audit log (committed at once)."""
     tenant = tenancy.current_binding()
+    ip = request.remote_addr if request else None
     security_log.info(
         event, extra={"event": event, "tenant": tenant.tenant.slug if tenant else None,
-                      "host_id": host.id if host else None,
-                      "ip": request.remote_addr if request else None, **fields})
+                      "host_id": host.id if host else None, "ip": ip, **fields})
+    audit.record(db.session, event, actor_kind="host" if host else "system",
+                 actor_id=host.id if host else None, actor_label=host.email or "" if host else "",
+                 target=host.full_name if host else "", ip=ip, **fields)
+    db.session.commit()
 
 
 # --- the session cookie, bound to its collectivité ----------------------------------------

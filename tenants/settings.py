@@ -19,6 +19,12 @@ class Settings(TenantModel):
     display_name: Mapped[str] = mapped_column(sa.String(200))
     # Empty until the collectivité sets it: pages then tell hosts to contact their mairie.
     support_phone: Mapped[str] = mapped_column(sa.String(30), default="")
+    # For questions about the tax itself (tariffs, exemptions), when it differs.
+    tax_phone: Mapped[str] = mapped_column(sa.String(30), default="")
+    contact_email: Mapped[str] = mapped_column(sa.String(254), default="")
+    opening_hours: Mapped[str] = mapped_column(sa.String(300), default="")
+    # How long the audit log keeps events (CNIL: 6 to 12 months for access logs).
+    audit_retention_months: Mapped[int] = mapped_column(default=12)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     __table_args__ = (sa.CheckConstraint("id = 1", name="single_row"),)

@@ -13,7 +13,7 @@ from plateforme.tenancy import (
     current_tenant,
     schema_name_for,
 )
-from tenants import accounts, help, hosts, legal, news, settings
+from tenants import accounts, agents, audit, help, hosts, legal, news, settings
 from tests.conftest import create_tenant, get, host_of
 
 
@@ -74,7 +74,31 @@ def _simple(model, column, **values):
     return make
 
 
+def _agent(session, tag):
+    row = agents.Agent(email=f"{tag}@example.fr".lower(), name=tag, role="agent")
+    session.add(row)
+    session.flush()
+    return row
+
+
+def _agent_session(session, tag):
+    row = agents.AgentSession(agent_id=_agent(session, "s" + tag).id, token_digest=tag,
+                              auth_version="v", expires_at=utcnow())
+    session.add(row)
+    return row
+
+
+def _recovery(session, tag):
+    row = agents.RecoveryCode(agent_id=_agent(session, "r" + tag).id, code_digest=tag)
+    session.add(row)
+    return row
+
+
 FACTORIES = {
+    agents.Agent: ("name", _agent),
+    agents.AgentSession: ("token_digest", _agent_session),
+    agents.RecoveryCode: ("code_digest", _recovery),
+    audit.AuditEvent: ("action", _simple(audit.AuditEvent, "action", actor_kind="system")),
     news.NewsItem: ("title", _simple(news.NewsItem, "title", body=".")),
     legal.LegalDocument: ("title", _simple(legal.LegalDocument, "title", kind="cgu",
                                            version=100, body=".", sha256=".")),

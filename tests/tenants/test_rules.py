@@ -8,7 +8,8 @@ import pytest
 
 from tests.tenants.conftest import PASSWORD, Client
 
-ACCESS = {"public", "host", "host_before_cgu"}
+ACCESS = {"public", "host", "host_before_cgu",
+          "console:agent", "console:administrateur", "console:step"}  # console: its own tests
 
 
 def tenant_routes(app):

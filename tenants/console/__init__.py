@@ -1,0 +1,9 @@
+"""The collectivité's console, under /admin/ on its own hosts."""
+
+
+def init_app(app) -> None:
+    from tenants.console import access, auth, views
+
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(views.bp)
+    access.init_app(app)
