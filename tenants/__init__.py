@@ -29,3 +29,10 @@ def init_app(app) -> None:
     commands.init_app(app)
     app.context_processor(_tenant_settings)
     app.add_template_filter(hosts.format_phone, "phone")
+    from markupsafe import Markup
+
+    from tenants import branding
+
+    # render_markdown's output went through nh3's allow-list: safe to mark as such.
+    app.add_template_filter(
+        lambda text: Markup(branding.render_markdown(text)), "markdown")  # noqa: S704

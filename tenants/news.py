@@ -22,6 +22,21 @@ class NewsItem(TenantModel):
     pinned: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
+    @property
+    def state(self) -> str:
+        if self.published_at is None:
+            return "Brouillon"
+        if self.published_at > utcnow():
+            return "Programmée"
+        return "Publiée"
+
+
+def all_items(session: Session) -> list[NewsItem]:
+    """Every item for the console: drafts and scheduled ones first, then newest."""
+    return list(session.scalars(sa.select(NewsItem).order_by(
+        NewsItem.published_at.is_(None).desc(), NewsItem.published_at.desc(),
+        NewsItem.id.desc())))
+
 
 def published(session: Session, limit: int = 10) -> list[NewsItem]:
     now = utcnow()

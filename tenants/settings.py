@@ -25,6 +25,11 @@ class Settings(TenantModel):
     opening_hours: Mapped[str] = mapped_column(sa.String(300), default="")
     # How long the audit log keeps events (CNIL: 6 to 12 months for access logs).
     audit_retention_months: Mapped[int] = mapped_column(default=12)
+    # Branding: the header's colour (white text on it passes WCAG AA), a logo re-encoded as PNG,
+    # and the text of the home page (Markdown).
+    brand_colour: Mapped[str] = mapped_column(sa.String(7), default="#123b66")
+    logo_png: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
+    home_text: Mapped[str] = mapped_column(sa.Text, default="")
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     __table_args__ = (sa.CheckConstraint("id = 1", name="single_row"),)

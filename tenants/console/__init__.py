@@ -2,8 +2,9 @@
 
 
 def init_app(app) -> None:
-    from tenants.console import access, auth, views
+    from tenants.console import access, auth, content, views
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(views.bp)
+    app.register_blueprint(content.bp)
     access.init_app(app)
