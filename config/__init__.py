@@ -98,6 +98,8 @@ class Config:
     REMEMBER_COOKIE_NAME = "remember"
     HSTS = False
     TESTING = False
+    # The largest request body accepted (uploads: documents 10 MB, logos 1 MB).
+    MAX_CONTENT_LENGTH = 12 * 1024 * 1024
     # Email: "smtp" (production), "file" (writes .eml files to MAIL_OUTBOX_DIR: the demo),
     # "memory" (kept in the process: tests).
     MAIL_BACKEND = "file"

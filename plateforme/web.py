@@ -37,6 +37,7 @@ ERROR_TITLES = {
     403: "Accès refusé",
     404: "Page introuvable",
     405: "Méthode non autorisée",
+    413: "Fichier trop volumineux",
     429: "Trop de tentatives",
     500: "Erreur interne",
     503: "Service momentanément indisponible",

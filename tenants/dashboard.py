@@ -11,7 +11,7 @@ from plateforme.limits import limit
 from plateforme.provisioning import Platform
 from plateforme.routing import TenantBlueprint
 from plateforme.tenancy import current_tenant
-from tenants import accounts, activation, help, hosts, news, passwords, settings
+from tenants import accounts, activation, documents, help, hosts, news, passwords, settings
 from tenants.forms import (
     EmailChangeForm,
     HebergementEditForm,
@@ -155,8 +155,10 @@ def hebergement(hebergement_id):
 
 @bp.get("/documents")
 @host_required
-def documents():
-    return render_template("tenants/dashboard/documents.html")
+def documents_page():
+    return render_template("tenants/dashboard/documents.html",
+                           documents=[d for d in documents.ordered(db.session)
+                                      if not d.is_guide])
 
 
 @bp.get("/documents/guide-de-la-teledeclaration.pdf")
@@ -164,15 +166,30 @@ def documents():
 def guide():
     from tenants import pdf
 
+    uploaded = documents.guide(db.session)
+    if uploaded is not None:
+        return _pdf_response(uploaded.content, "guide-de-la-teledeclaration.pdf")
     values = settings.get(db.session)
     platform = Platform.from_config(current_app.config)
     sender = pdf.Sender(name=values.display_name,
                         support_phone=hosts.format_phone(values.support_phone),
                         home_url=platform.url(current_tenant().primary_host))
-    response = make_response(pdf.guide_pdf(sender))
+    return _pdf_response(pdf.guide_pdf(sender), "guide-de-la-teledeclaration.pdf")
+
+
+@bp.get("/documents/<int:document_id>/<filename>")
+@host_required
+def document(document_id, filename):
+    item = db.session.get(documents.Document, document_id)
+    if item is None or item.filename != filename:
+        abort(404)
+    return _pdf_response(item.content, item.filename)
+
+
+def _pdf_response(data: bytes, filename: str):
+    response = make_response(data)
     response.headers["Content-Type"] = "application/pdf"
-    response.headers["Content-Disposition"] = \
-        'attachment; filename="guide-de-la-teledeclaration.pdf"'
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
 

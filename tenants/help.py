@@ -25,6 +25,27 @@ class Tutorial(TenantModel):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+def add_tutorial(session: Session, title: str, url: str, kind: str, description: str = ""):
+    from urllib.parse import urlsplit
+
+    from plateforme.errors import UserError
+    from tenants import hosts
+
+    title = hosts.required(title, "Titre", 200)
+    url = (url or "").strip()
+    parts = urlsplit(url)
+    if parts.scheme != "https" or not parts.netloc or len(url) > 500:
+        raise UserError("Adresse refusée : un lien https:// complet est attendu.")
+    if kind not in ("video", "lien"):
+        raise UserError("Type de tutoriel inconnu.")
+    last = session.scalar(sa.select(sa.func.max(Tutorial.position))) or 0
+    tutorial = Tutorial(title=title, url=url, kind=kind, description=(description or "")[:1000],
+                        position=last + 1)
+    session.add(tutorial)
+    session.flush()
+    return tutorial
+
+
 def tutorials(session: Session) -> list[Tutorial]:
     return list(session.scalars(sa.select(Tutorial).order_by(Tutorial.position, Tutorial.id)))
 

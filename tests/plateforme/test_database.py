@@ -13,7 +13,7 @@ from plateforme.tenancy import (
     current_tenant,
     schema_name_for,
 )
-from tenants import accounts, agents, audit, help, hosts, legal, news, settings
+from tenants import accounts, agents, audit, documents, help, hosts, legal, news, settings
 from tests.conftest import create_tenant, get, host_of
 
 
@@ -95,6 +95,8 @@ def _recovery(session, tag):
 
 
 FACTORIES = {
+    documents.Document: ("title", _simple(documents.Document, "title", filename="x.pdf",
+                                          content=b"%PDF-", size=5)),
     agents.Agent: ("name", _agent),
     agents.AgentSession: ("token_digest", _agent_session),
     agents.RecoveryCode: ("code_digest", _recovery),

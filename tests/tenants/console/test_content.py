@@ -3,10 +3,12 @@ to this collectivité's pages only, uploads and Markdown made safe."""
 
 import io
 
+import pytest
 import sqlalchemy as sa
 from PIL import Image
 
 from plateforme.database import db
+from plateforme.errors import UserError
 from tenants import legal, news, settings
 from tests.conftest import create_tenant, get, host_of
 from tests.tenants.conftest import messages
@@ -58,7 +60,6 @@ def test_a_logo_is_re_encoded_and_resized(app, as_admin, tenant):
 def test_bad_uploads_are_refused_in_french_and_nothing_is_stored(app, as_admin, tenant):
     bad = {
         "pas une image": b"%PDF-1.4 not an image at all",
-        "trop lourd": b"\x89PNG\r\n\x1a\n" + b"0" * (1024 * 1024 + 10),
         "faux PNG": b"\x89PNG\r\n\x1a\n<script>alert(1)</script>",
         "GIF": image("GIF", (10, 10)),
     }
@@ -71,6 +72,13 @@ def test_bad_uploads_are_refused_in_french_and_nothing_is_stored(app, as_admin, 
                    ("image", "lourd", "Format")), reason
     with db.tenant_context(tenant):
         assert settings.get(db.session).logo_png is None
+
+
+def test_an_oversize_logo_is_refused():
+    from tenants import branding
+
+    with pytest.raises(UserError, match="trop lourd"):
+        branding.reencode_logo(b"\x89PNG\r\n\x1a\n" + b"0" * (1024 * 1024 + 10))
 
 
 def test_news_created_scheduled_published_pinned_and_sanitised(app, as_admin, tenant):
