@@ -167,3 +167,20 @@ def add_admin_command(slug, email, name):
 
 def init_app(app) -> None:
     app.cli.add_command(hosts_group)
+
+
+@tenants_group.command("purge-audit")
+@click.argument("slugs", nargs=-1)
+def purge_audit_command(slugs):
+    """Delete audit events older than each collectivité's retention (run daily from cron)."""
+    from tenants import audit
+
+    names = slugs or [c.slug for c in registry.all_collectivites(db.session)
+                      if c.status in ("active", "suspended")]
+    db.session.commit()
+    for slug in names:
+        with bound(slug):
+            months = settings.get(db.session).audit_retention_months
+            purged = audit.purge(db.session, months)
+            db.session.commit()
+        click.echo(f"{slug} : {purged} évènement(s) de plus de {months} mois supprimé(s).")

@@ -99,7 +99,12 @@ def _load_host():
 
 
 def _start_session(host: Host) -> None:
-    session.clear()  # a fresh session (and CSRF token) at every login
+    # A fresh session (and CSRF token) at every login; an agent's console session in the same
+    # browser, checked on the server at each request, is kept.
+    agent_token = session.get("agent_auth")
+    session.clear()
+    if agent_token:
+        session["agent_auth"] = agent_token
     session["auth"] = accounts.open_session(db.session, keys(), host, policy())
     g.host = host
 

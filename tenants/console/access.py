@@ -47,7 +47,10 @@ def _load_agent():
 
 
 def start_session(agent: agents.Agent) -> None:
+    host_token = session.get("auth")  # a host session in the same browser is kept
     session.clear()
+    if host_token:
+        session["auth"] = host_token
     session["agent_auth"] = agents.open_session(db.session, keys(), agent, policy())
     g.agent = agent
 

@@ -3,6 +3,7 @@ that reads the CSRF token from each page it posts from, as a browser would."""
 
 from __future__ import annotations
 
+from html import unescape
 import re
 from pathlib import Path
 
@@ -62,7 +63,7 @@ class Client:
 def messages(html: str) -> list[str]:
     """The text of the page's alerts, tags stripped."""
     blocks = re.findall(r'class="alert[^"]*"[^>]*>(.*?)</(?:p|div)>', html, re.S)
-    return [" ".join(re.sub(r"<[^>]+>", " ", b).split()) for b in blocks]
+    return [unescape(" ".join(re.sub(r"<[^>]+>", " ", b).split())) for b in blocks]
 
 
 @pytest.fixture

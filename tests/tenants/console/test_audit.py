@@ -76,3 +76,17 @@ def test_events_older_than_the_retention_are_purged(as_admin, tenant):
     refused = as_admin.post("/admin/journal/conservation", {"months": "0"},
                             page="/admin/journal", follow_redirects=True)
     assert "entre 1 et 36 mois" in refused.text
+
+
+def test_the_purge_command_applies_each_retention(app, tenant):
+    with db.tenant_context(tenant):
+        audit.record(db.session, "ancien")
+        audit.record(db.session, "recent")
+        db.session.flush()
+        db.session.execute(sa.update(audit.AuditEvent).where(audit.AuditEvent.action == "ancien")
+                           .values(at=utcnow() - timedelta(days=400)))
+        db.session.commit()
+    result = app.test_cli_runner().invoke(args=["tenants", "purge-audit", "vallee"])
+    assert result.exit_code == 0, result.output
+    assert "vallee : 1 évènement(s) de plus de 12 mois supprimé(s)." in result.output
+    assert "ancien" not in actions(tenant) and "recent" in actions(tenant)

@@ -128,3 +128,18 @@ def test_logout_ends_the_console_session_on_the_server(as_admin):
     replay = ConsoleClient(as_admin.app, as_admin.host)
     replay.http.set_cookie("session", stolen, domain=as_admin.host)
     assert replay.get("/admin/").status_code == 302
+
+
+def test_an_invitation_that_cannot_be_sent_leaves_nothing_behind(app, as_admin, tenant,
+                                                                 monkeypatch):
+    def broken(_email):
+        raise mail.MailError("Le serveur SMTP est injoignable.")
+
+    monkeypatch.setattr(mail, "send", broken)
+    response = as_admin.post("/admin/agents", {"name": "Chloé", "email": "chloe@vallee-verte.fr",
+                                               "role": "agent"})
+    assert any("n'a pas pu être envoyée" in m for m in messages(response.text))
+    with db.tenant_context(tenant):
+        assert agents.by_email(db.session, "chloe@vallee-verte.fr") is None
+        assert "agent.invited" not in db.session.scalars(
+            sa.select(audit.AuditEvent.action)).all()

@@ -1,0 +1,163 @@
+"""The console in a real browser: an administrator invited by command enrols TOTP, changes the
+support phone (seen on the hosts' login page), publishes a CGU version (a host is asked to
+accept it), imports hosts and downloads their letters; axe-core clean on every console page."""
+
+import re
+
+import pyotp
+import pytest
+
+from plateforme import mail
+from tests.browser.conftest import axe_violations
+from tests.conftest import create_tenant
+from tests.tenants.conftest import FIXTURES
+
+pytestmark = pytest.mark.browser
+
+AGENT_PASSWORD = "un bureau calme au bord du canal"
+HOST_PASSWORD = "une longue phrase de passe tranquille"
+
+
+def checked(page, visited):
+    visited.append(page.url)
+    assert axe_violations(page) == [], page.url
+
+
+def test_an_administrators_day(live_server, browser, tmp_path):
+    app = live_server.app
+    create_tenant(app, "vallee-verte", "Vallée Verte")
+    result = app.test_cli_runner().invoke(
+        args=["tenants", "add-admin", "vallee-verte", "maire@vallee-verte.fr", "--name",
+              "Marie Maire"])
+    assert result.exit_code == 0, result.output
+    link = re.search(r"https?://\S+/admin/invitation/\S+", result.output).group(0)
+    visited = []
+    context = browser.new_context(locale="fr-FR", accept_downloads=True)
+    page = context.new_page()
+
+    # Invitation, password, TOTP enrolment, recovery codes.
+    page.goto(link)
+    checked(page, visited)
+    page.get_by_label("Mot de passe", exact=True).fill(AGENT_PASSWORD)
+    page.get_by_label("Confirmez le mot de passe").fill(AGENT_PASSWORD)
+    page.get_by_role("button", name="Enregistrer le mot de passe").click()
+    assert page.get_by_role("heading", level=1).inner_text() == \
+        "Configurer la double authentification"
+    checked(page, visited)
+    secret = page.locator("code.secret").inner_text()
+    page.get_by_label("Code de vérification").fill(pyotp.TOTP(secret).now())
+    page.get_by_role("button", name="Vérifier").click()
+    assert page.get_by_role("heading", level=1).inner_text() == "Vos codes de secours"
+    checked(page, visited)
+    page.get_by_role("link", name="J'ai noté mes codes, continuer").click()
+    assert "Console de Vallée Verte" in page.content()
+    checked(page, visited)
+
+    # Support phone: seen on the hosts' login page.
+    nav = page.get_by_role("navigation", name="Menu de la console")
+    nav.get_by_role("link", name="Paramètres").click()
+    checked(page, visited)
+    page.get_by_label("Téléphone du service technique").fill("04 75 99 00 11")
+    page.get_by_role("button", name="Enregistrer les paramètres").click()
+    assert "Paramètres enregistrés" in page.content()
+    host_context = browser.new_context(locale="fr-FR")
+    host_page = host_context.new_page()
+    host_page.goto(live_server.url("vallee-verte"))
+    assert "04 75 99 00 11" in host_page.content()
+
+    # Import hosts, check, import, download their letters.
+    nav.get_by_role("link", name="Hébergeurs").click()
+    checked(page, visited)
+    page.get_by_role("link", name="Importer un fichier CSV").click()
+    checked(page, visited)
+    page.get_by_label("Fichier CSV").set_input_files(str(FIXTURES / "hebergeurs.csv"))
+    page.get_by_role("button", name="Vérifier le fichier").click()
+    assert "3 hébergeur(s) à créer" in page.content()
+    checked(page, visited)
+    page.get_by_role("button", name="Importer", exact=True).click()
+    assert "3 hébergeur(s) créé(s)" in page.content()
+    checked(page, visited)
+    page.get_by_label("Choisir Élodie Martin").check()
+    page.get_by_label("Choisir Louis Petit").check()
+    page.get_by_label("Format").select_option("csv")
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Produire les courriers").click()
+    letters = (tmp_path / "courriers.csv")
+    download.value.save_as(letters)
+    rows = letters.read_text(encoding="utf-8-sig").splitlines()
+    assert len(rows) == 3 and rows[0].startswith("reference;civilite;nom")
+    martin = next(r for r in rows if ";Martin;" in r)
+    code = martin.split(";")[6]
+
+    # Every other console page, for axe.
+    page.get_by_role("link", name="Martin Élodie").click()
+    checked(page, visited)
+    page.get_by_role("link", name="Gîte des Lilas").click()
+    checked(page, visited)
+    page.goto(live_server.url("vallee-verte", "/admin/hebergeurs/nouveau"))
+    checked(page, visited)
+    for name in ("Actualités", "Documents", "Agents", "Journal", "Confidentialité"):
+        page.get_by_role("navigation", name="Menu de la console").get_by_role(
+            "link", name=name).click()
+        checked(page, visited)
+    page.goto(live_server.url("vallee-verte", "/admin/actualites/nouvelle"))
+    checked(page, visited)
+
+    # A host activates their account and accepts CGU v1…
+    host_page.goto(live_server.url("vallee-verte", "/activation/"))
+    host_page.get_by_label("Code d'activation").fill(code)
+    host_page.get_by_role("button", name="Valider le code").click()
+    host_page.get_by_role("button", name="Valider mes informations").click()
+    host_page.get_by_label("Identifiant (Courriel)").fill("elodie@example.fr")
+    host_page.get_by_label("Mot de passe", exact=True).fill(HOST_PASSWORD)
+    host_page.get_by_label("Confirmez le mot de passe").fill(HOST_PASSWORD)
+    host_page.get_by_role("button", name="Activer mon compte").click()
+    host_page.get_by_label("Identifiant (Courriel)").fill("elodie@example.fr")
+    host_page.get_by_label("Mot de passe", exact=True).fill(HOST_PASSWORD)
+    host_page.get_by_role("button", name="Se connecter").click()
+    host_page.get_by_label("Accepter les CONDITIONS GÉNÉRALES D'UTILISATION*").check()
+    host_page.get_by_label("Accepter la POLITIQUE DE CONFIDENTIALITÉ*").check()
+    host_page.get_by_role("button", name="Valider").click()
+    assert "Bienvenue sur votre tableau de bord" in host_page.content()
+
+    # …then the administrator publishes CGU v2, and the host is asked to accept it.
+    page.get_by_role("navigation", name="Menu de la console").get_by_role(
+        "link", name="CGU").click()
+    checked(page, visited)
+    page.get_by_label("Texte (Markdown)").fill("# CGU, version 2\n\nDe nouvelles règles.")
+    page.get_by_role("button", name="Prévisualiser").click()
+    checked(page, visited)
+    page.get_by_role("button", name="Publier comme nouvelle version").click()
+    assert "nouvelle version publiée" in page.content()
+    page.get_by_role("link", name="1 compte(s) actif(s)").click()
+    assert "Élodie Martin" in page.content()
+    checked(page, visited)
+    host_page.goto(live_server.url("vallee-verte", "/tableau-de-bord"))
+    assert host_page.get_by_role("heading", level=1).inner_text() == \
+        "Validez les nouvelles conditions"
+
+    assert len(visited) >= 18
+    assert not [m for m in mail.outbox(app) if "invitation" not in m["Subject"].lower()]
+    host_context.close()
+    context.close()
+
+
+def test_the_console_login_with_totp(live_server, page):
+    from tests.tenants.console.conftest import make_agent
+
+    tenant = create_tenant(live_server.app, "vallee-verte", "Vallée Verte")
+    with live_server.app.app_context():
+        email, secret = make_agent(tenant, "agent@vallee-verte.fr", "agent", "Bruno Agent")
+    page.goto(live_server.url("vallee-verte", "/admin/"))
+    assert page.get_by_role("heading", level=1).inner_text() == "Connexion à la console"
+    assert axe_violations(page) == []
+    page.get_by_label("Courriel").fill(email)
+    page.get_by_label("Mot de passe").fill(AGENT_PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+    assert axe_violations(page) == []
+    page.get_by_label("Code de vérification").fill(pyotp.TOTP(secret).now())
+    page.get_by_role("button", name="Vérifier").click()
+    assert "Bonjour Bruno Agent (agent)" in page.content()
+    nav = page.get_by_role("navigation", name="Menu de la console")
+    assert nav.get_by_role("link", name="Hébergeurs").is_visible()
+    assert nav.get_by_role("link", name="Paramètres").count() == 0  # not for agents
