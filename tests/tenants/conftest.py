@@ -3,8 +3,8 @@ that reads the CSRF token from each page it posts from, as a browser would."""
 
 from __future__ import annotations
 
-from html import unescape
 import re
+from html import unescape
 from pathlib import Path
 
 import pytest
