@@ -65,6 +65,27 @@ def seed_hosts(app, tenant) -> str:
     return code
 
 
+DEMO_ADMIN = "admin@communautesoragout.example.fr"
+
+
+def console_access(app, tenant) -> str:
+    """The demo's console administrator: an invitation link while it has no password."""
+    from tenants import agents
+    from tenants.console.auth import invitation_email
+
+    with db.tenant_context(tenant):
+        admin = agents.by_email(db.session, DEMO_ADMIN)
+        if admin is None:
+            admin = agents.create(db.session, DEMO_ADMIN, "Administrateur de démonstration",
+                                  "administrateur")
+            db.session.commit()
+        if admin.password_hash is not None:
+            return f"Console : {DEMO_ADMIN} (mot de passe et code choisis à l'invitation)"
+        link = next(line for line in invitation_email(admin, "La démonstration").text
+                    .splitlines() if "://" in line)
+        return f"Console : invitation de {DEMO_ADMIN} → {link}"
+
+
 @click.command("demo")
 @with_appcontext
 @reports_errors
@@ -77,9 +98,11 @@ def demo_command():
     tenant = provisioning.tenant_info(registry.require(db.session, DEMO_SLUG))
     db.session.commit()
     code = seed_hosts(current_app, tenant)
+    console = console_access(current_app, tenant)
     click.echo(f"Collectivité de démonstration « {DEMO_NAME} » prête.")
     click.echo(f"  Activer un compte : « Activer mon compte », code d'activation {code}")
     click.echo(f"  Se connecter : {DEMO_LOGIN} / {DEMO_PASSWORD}")
+    click.echo(f"  {console}")
     if current_app.config["MAIL_BACKEND"] == "file":
         outbox = current_app.config["MAIL_OUTBOX_DIR"]
         click.echo(f"  Courriels envoyés (mot de passe oublié) : {outbox}")

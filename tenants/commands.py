@@ -78,7 +78,8 @@ def letters_command(slug, fmt, output, reissue):
             content = letters.letters_csv(issued)
         else:
             content = letters.letters_pdf(issued, values.display_name,
-                                          hosts.format_phone(values.support_phone), home)
+                                          hosts.format_phone(values.support_phone), home,
+                                          values.logo_png)
         output.write_bytes(content)  # written before the codes are committed: no lost letter
         db.session.commit()
     click.echo(f"{len(issued)} courrier(s) écrit(s) dans {output}.")

@@ -173,7 +173,8 @@ def guide():
     platform = Platform.from_config(current_app.config)
     sender = pdf.Sender(name=values.display_name,
                         support_phone=hosts.format_phone(values.support_phone),
-                        home_url=platform.url(current_tenant().primary_host))
+                        home_url=platform.url(current_tenant().primary_host),
+                        logo_png=values.logo_png)
     return _pdf_response(pdf.guide_pdf(sender), "guide-de-la-teledeclaration.pdf")
 
 

@@ -56,6 +56,16 @@ def publish(session: Session, kind: str, body: str, title: str | None = None) ->
     return document
 
 
+class LegalDraft(TenantModel):
+    """The next version being written in the console: not shown to hosts until published."""
+
+    __tablename__ = "legal_drafts"
+
+    kind: Mapped[str] = mapped_column(sa.String(20), primary_key=True)
+    body: Mapped[str] = mapped_column(sa.Text)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
 class Acceptance(TenantModel):
     """Proof that a host accepted one version of a document (GDPR art. 7(1)): which text, by its
     hash, and when (UTC)."""

@@ -77,10 +77,11 @@ def letters_csv(letters: list[IssuedLetter]) -> bytes:
 
 
 def letters_pdf(letters: list[IssuedLetter], name: str, support_phone: str,
-                home_url: str) -> bytes:
+                home_url: str, logo_png: bytes | None = None) -> bytes:
     from tenants import pdf
 
-    sender = pdf.Sender(name=name, support_phone=support_phone, home_url=home_url)
+    sender = pdf.Sender(name=name, support_phone=support_phone, home_url=home_url,
+                        logo_png=logo_png)
     return pdf.letters_pdf([pdf.Letter(civility=x.civility, first_name=x.first_name,
                                        last_name=x.last_name, address_lines=x.address_lines,
                                        code=x.code, url=x.url, expires_on=x.expires_on)

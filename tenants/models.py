@@ -6,11 +6,10 @@ from tenants.audit import AuditEvent
 from tenants.documents import Document
 from tenants.help import Tutorial
 from tenants.hosts import Hebergement, Host
-from tenants.legal import Acceptance, LegalDocument
+from tenants.legal import Acceptance, LegalDocument, LegalDraft
 from tenants.news import NewsItem
 from tenants.settings import Settings
 
 __all__ = ["Acceptance", "ActivationCode", "Agent", "AgentSession", "AuditEvent", "Document",
-           "Hebergement",
-           "Host", "HostSession", "LegalDocument", "LoginThrottle", "NewsItem", "RecoveryCode",
-           "RememberToken", "Settings", "Tutorial"]
+           "Hebergement", "Host", "HostSession", "LegalDocument", "LegalDraft", "LoginThrottle",
+           "NewsItem", "RecoveryCode", "RememberToken", "Settings", "Tutorial"]

@@ -11,6 +11,7 @@ Text is set in DejaVu Sans, which covers every French character ("œ", "É", « 
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -47,6 +48,7 @@ class Sender:
     name: str                        # the collectivité's name
     support_phone: str               # formatted ("04 75 12 34 56"), or "" when not set
     home_url: str                    # the collectivité's home page on the platform
+    logo_png: bytes | None = None    # the collectivité's logo (already re-encoded as PNG)
 
 
 def french_date(day: date) -> str:
@@ -188,8 +190,18 @@ def letters_pdf(letters: Sequence[Letter], sender: Sender, *, today: date | None
     return pdf.bytes()
 
 
+def _logo(pdf: _Document, sender: Sender, height: float, x: float | None = None) -> None:
+    """The collectivité's logo at the current position, then the cursor below it."""
+    if not sender.logo_png:
+        return
+    top = pdf.get_y()
+    pdf.image(io.BytesIO(sender.logo_png), x=pdf.l_margin if x is None else x, y=top, h=height)
+    pdf.set_y(top + height + 3)
+
+
 def _letter_page(pdf: _Document, letter: Letter, sender: Sender, today: date) -> None:
     pdf.add_page()
+    _logo(pdf, sender, 14)
     pdf.font(15, bold=True, color=ACCENT)
     pdf.block(80, 7, sender.name)
     pdf.font(9, color=GREY)
@@ -273,7 +285,8 @@ def _cover(pdf: _Document, sender: Sender) -> None:
     pdf.block(0, 12, GUIDE_TITLE, align="C")
     pdf.font(13, color=(255, 255, 255))
     pdf.block(0, 7, "Taxe de séjour : déclarer et reverser en ligne", align="C")
-    pdf.set_y(110)
+    pdf.set_y(104 if sender.logo_png else 110)
+    _logo(pdf, sender, 18, x=pdf.w / 2 - 27)
     pdf.font(20, bold=True, color=ACCENT)
     pdf.block(0, 10, sender.name, align="C")
     pdf.font(11, color=GREY)

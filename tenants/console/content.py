@@ -232,6 +232,7 @@ class LegalForm(FlaskForm):
     body = TextAreaField("Texte (Markdown)", [DataRequired(REQUIRED), Length(min=20,
                                                                            max=100_000)],
                          render_kw={"rows": 20})
+    save = SubmitField("Enregistrer le brouillon")
     preview = SubmitField("Prévisualiser")
     publish = SubmitField("Publier comme nouvelle version")
 
@@ -242,11 +243,18 @@ def legal_edit(kind):
     if kind not in legal.KINDS:
         abort(404)
     current = legal.current(db.session, kind)
+    draft = db.session.get(legal.LegalDraft, kind)
     form = LegalForm(data=None if request.method == "POST" else
-                     {"body": current.body if current else ""})
+                     {"body": draft.body if draft else current.body if current else ""})
     preview = error = None
     if form.validate_on_submit():
-        if form.publish.data:
+        if form.save.data:
+            error = db.attempt(_save_draft, kind, form.body.data)
+            if error is None:
+                flash("Brouillon enregistré : il n'est pas montré aux hébergeurs tant qu'il "
+                      "n'est pas publié.", "success")
+                return redirect(url_for(".legal_edit", kind=kind))
+        elif form.publish.data:
             error = db.attempt(_publish, kind, form.body.data)
             if error is None:
                 flash(f"{legal.KINDS[kind]} : nouvelle version publiée ; chaque hébergeur "
@@ -257,9 +265,18 @@ def legal_edit(kind):
     versions = db.session.scalars(sa.select(legal.LegalDocument)
                                   .where(legal.LegalDocument.kind == kind)
                                   .order_by(legal.LegalDocument.version.desc())).all()
-    return render_template("console/legal_edit.html", form=form, kind=kind,
+    return render_template("console/legal_edit.html", form=form, kind=kind, draft=draft,
                            title=legal.KINDS[kind], current=current, preview=preview,
                            error=error, stats=_acceptance_stats(versions))
+
+
+def _save_draft(kind, body):
+    draft = db.session.get(legal.LegalDraft, kind)
+    if draft is None:
+        draft = legal.LegalDraft(kind=kind, body="")
+        db.session.add(draft)
+    draft.body = body.strip()
+    record("legal.draft_saved", legal.KINDS[kind])
 
 
 def _publish(kind, body):
@@ -268,6 +285,7 @@ def _publish(kind, body):
     if current is not None and current.sha256 == legal.text_hash(body):
         raise UserError("Ce texte est identique à la version en vigueur : rien n'a été publié.")
     document = legal.publish(db.session, kind, body)
+    db.session.execute(sa.delete(legal.LegalDraft).where(legal.LegalDraft.kind == kind))
     db.session.flush()
     record("legal.published", legal.KINDS[kind], version=document.version)
 
@@ -296,4 +314,9 @@ def legal_pending(kind, version):
     pending = db.session.scalars(sa.select(Host).where(
         Host.password_hash.is_not(None), Host.disabled_at.is_(None), Host.id.not_in(accepted))
         .order_by(Host.last_name, Host.first_name)).all()
-    return render_template("console/legal_pending.html", document=document, hosts=pending)
+    done = db.session.execute(sa.select(Host, legal.Acceptance.accepted_at)
+                              .join(legal.Acceptance, legal.Acceptance.host_id == Host.id)
+                              .where(legal.Acceptance.document_id == document.id)
+                              .order_by(Host.last_name, Host.first_name)).all()
+    return render_template("console/legal_pending.html", document=document, hosts=pending,
+                           accepted=done)

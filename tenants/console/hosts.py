@@ -259,7 +259,7 @@ def _letters_response(selected, fmt, reissue):
     else:
         content = letters.letters_pdf(issued, values.display_name,
                                       hosts.format_phone(values.support_phone),
-                                      platform.url(tenant.primary_host))
+                                      platform.url(tenant.primary_host), values.logo_png)
         mimetype, name = "application/pdf", "courriers.pdf"
     record("letters.produced", f"{len(issued)} courrier(s)", format=fmt,
            host_ids=[x.host_id for x in issued])

@@ -95,6 +95,7 @@ def _recovery(session, tag):
 
 
 FACTORIES = {
+    legal.LegalDraft: ("body", _simple(legal.LegalDraft, "body", kind="cgu")),
     documents.Document: ("title", _simple(documents.Document, "title", filename="x.pdf",
                                           content=b"%PDF-", size=5)),
     agents.Agent: ("name", _agent),

@@ -101,6 +101,17 @@ def test_news_created_scheduled_published_pinned_and_sanitised(app, as_admin, te
         assert db.session.get(news.NewsItem, item.id).published_at.hour == 8  # 9 h Paris
 
 
+def test_a_draft_is_saved_without_being_shown_to_hosts(as_admin, tenant, logged_in):
+    saved = as_admin.post("/admin/textes/privacy", {"body": "# Politique v2\n\nBrouillon en "
+                                                            "cours de relecture.", "save": "y"})
+    assert saved.status_code == 302
+    assert "Brouillon en cours de relecture" in as_admin.get("/admin/textes/privacy").text
+    assert "Brouillon en cours" not in logged_in.get("/politique-de-confidentialite").text
+    assert logged_in.get("/tableau-de-bord").status_code == 200  # nothing to accept yet
+    with db.tenant_context(tenant):
+        assert legal.current(db.session, "privacy").version == 1
+
+
 def test_cgu_draft_preview_publish_and_acceptance_counts(app, as_admin, tenant, logged_in):
     preview = as_admin.post("/admin/textes/cgu", {"body": "# CGU v2\n\nNouvelles **règles** "
                                                           "du service.", "preview": "y"})
@@ -114,6 +125,23 @@ def test_cgu_draft_preview_publish_and_acceptance_counts(app, as_admin, tenant, 
     stats = as_admin.get("/admin/textes/cgu").text
     assert "1 compte(s) actif(s)" in stats  # Élodie Martin has not accepted v2 yet
     pending = as_admin.get("/admin/textes/cgu/2/en-attente").text
-    assert "Élodie Martin" in pending
+    assert "Élodie Martin" in pending.split("Ont accepté")[0]
     logged_in.post("/cgu", {"accept_cgu": "y"})
     assert "0 compte(s) actif(s)" in as_admin.get("/admin/textes/cgu").text
+    assert "Élodie Martin" in as_admin.get("/admin/textes/cgu/2/en-attente").text.split(
+        "Ont accepté")[1]
+
+
+def test_the_logo_is_on_the_letters_and_the_guide(app, as_admin, imported, logged_in,
+                                                  tmp_path):
+    from pypdf import PdfReader
+
+    as_admin.post("/admin/parametres/logo", {"logo": (io.BytesIO(image("PNG")), "logo.png")},
+                  page="/admin/parametres", content_type="multipart/form-data")
+    out = tmp_path / "c.pdf"
+    result = app.test_cli_runner().invoke(args=["hosts", "letters", "vallee", "--format", "pdf",
+                                                "--output", str(out), "--reissue"])
+    assert result.exit_code == 0, result.output
+    assert len(PdfReader(io.BytesIO(out.read_bytes())).pages[0].images) == 1
+    guide = logged_in.get("/documents/guide-de-la-teledeclaration.pdf").data
+    assert len(PdfReader(io.BytesIO(guide)).pages[0].images) == 1
