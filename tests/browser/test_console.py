@@ -6,6 +6,7 @@ import re
 
 import pyotp
 import pytest
+from playwright.sync_api import expect
 
 from plateforme import mail
 from tests.browser.conftest import axe_violations
@@ -41,16 +42,16 @@ def test_an_administrators_day(live_server, browser, tmp_path):
     page.get_by_label("Mot de passe", exact=True).fill(AGENT_PASSWORD)
     page.get_by_label("Confirmez le mot de passe").fill(AGENT_PASSWORD)
     page.get_by_role("button", name="Enregistrer le mot de passe").click()
-    assert page.get_by_role("heading", level=1).inner_text() == \
-        "Configurer la double authentification"
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Configurer la double authentification")
     checked(page, visited)
     secret = page.locator("code.secret").inner_text()
     page.get_by_label("Code de vérification").fill(pyotp.TOTP(secret).now())
     page.get_by_role("button", name="Vérifier").click()
-    assert page.get_by_role("heading", level=1).inner_text() == "Vos codes de secours"
+    expect(page.get_by_role("heading", level=1)).to_have_text("Vos codes de secours")
     checked(page, visited)
     page.get_by_role("link", name="J'ai noté mes codes, continuer").click()
-    assert "Console de Vallée Verte" in page.content()
+    expect(page.locator("body")).to_contain_text("Console de Vallée Verte")
     checked(page, visited)
 
     # Support phone: seen on the hosts' login page.
@@ -59,11 +60,11 @@ def test_an_administrators_day(live_server, browser, tmp_path):
     checked(page, visited)
     page.get_by_label("Téléphone du service technique").fill("04 75 99 00 11")
     page.get_by_role("button", name="Enregistrer les paramètres").click()
-    assert "Paramètres enregistrés" in page.content()
+    expect(page.locator("body")).to_contain_text("Paramètres enregistrés")
     host_context = browser.new_context(locale="fr-FR")
     host_page = host_context.new_page()
     host_page.goto(live_server.url("vallee-verte"))
-    assert "04 75 99 00 11" in host_page.content()
+    expect(host_page.locator("body")).to_contain_text("04 75 99 00 11")
 
     # Import hosts, check, import, download their letters.
     nav.get_by_role("link", name="Hébergeurs").click()
@@ -72,10 +73,10 @@ def test_an_administrators_day(live_server, browser, tmp_path):
     checked(page, visited)
     page.get_by_label("Fichier CSV").set_input_files(str(FIXTURES / "hebergeurs.csv"))
     page.get_by_role("button", name="Vérifier le fichier").click()
-    assert "3 hébergeur(s) à créer" in page.content()
+    expect(page.locator("body")).to_contain_text("3 hébergeur(s) à créer")
     checked(page, visited)
     page.get_by_role("button", name="Importer", exact=True).click()
-    assert "3 hébergeur(s) créé(s)" in page.content()
+    expect(page.locator("body")).to_contain_text("3 hébergeur(s) créé(s)")
     checked(page, visited)
     page.get_by_label("Choisir Élodie Martin").check()
     page.get_by_label("Choisir Louis Petit").check()
@@ -118,7 +119,7 @@ def test_an_administrators_day(live_server, browser, tmp_path):
     host_page.get_by_label("Accepter les CONDITIONS GÉNÉRALES D'UTILISATION*").check()
     host_page.get_by_label("Accepter la POLITIQUE DE CONFIDENTIALITÉ*").check()
     host_page.get_by_role("button", name="Valider").click()
-    assert "Bienvenue sur votre tableau de bord" in host_page.content()
+    expect(host_page.locator("body")).to_contain_text("Bienvenue sur votre tableau de bord")
 
     # …then the administrator publishes CGU v2, and the host is asked to accept it.
     page.get_by_role("navigation", name="Menu de la console").get_by_role(
@@ -128,13 +129,13 @@ def test_an_administrators_day(live_server, browser, tmp_path):
     page.get_by_role("button", name="Prévisualiser").click()
     checked(page, visited)
     page.get_by_role("button", name="Publier comme nouvelle version").click()
-    assert "nouvelle version publiée" in page.content()
+    expect(page.locator("body")).to_contain_text("nouvelle version publiée")
     page.get_by_role("link", name="1 compte(s) actif(s)").click()
-    assert "Élodie Martin" in page.content()
+    expect(page.locator("body")).to_contain_text("Élodie Martin")
     checked(page, visited)
     host_page.goto(live_server.url("vallee-verte", "/tableau-de-bord"))
-    assert host_page.get_by_role("heading", level=1).inner_text() == \
-        "Validez les nouvelles conditions"
+    expect(host_page.get_by_role("heading", level=1)).to_have_text(
+        "Validez les nouvelles conditions")
 
     assert len(visited) >= 18
     assert not [m for m in mail.outbox(app) if "invitation" not in m["Subject"].lower()]
@@ -149,7 +150,7 @@ def test_the_console_login_with_totp(live_server, page):
     with live_server.app.app_context():
         email, secret = make_agent(tenant, "agent@vallee-verte.fr", "agent", "Bruno Agent")
     page.goto(live_server.url("vallee-verte", "/admin/"))
-    assert page.get_by_role("heading", level=1).inner_text() == "Connexion à la console"
+    expect(page.get_by_role("heading", level=1)).to_have_text("Connexion à la console")
     assert axe_violations(page) == []
     page.get_by_label("Courriel").fill(email)
     page.get_by_label("Mot de passe").fill(AGENT_PASSWORD)
@@ -157,7 +158,7 @@ def test_the_console_login_with_totp(live_server, page):
     assert axe_violations(page) == []
     page.get_by_label("Code de vérification").fill(pyotp.TOTP(secret).now())
     page.get_by_role("button", name="Vérifier").click()
-    assert "Bonjour Bruno Agent (agent)" in page.content()
+    expect(page.locator("body")).to_contain_text("Bonjour Bruno Agent (agent)")
     nav = page.get_by_role("navigation", name="Menu de la console")
     assert nav.get_by_role("link", name="Hébergeurs").is_visible()
     assert nav.get_by_role("link", name="Paramètres").count() == 0  # not for agents

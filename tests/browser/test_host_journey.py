@@ -9,6 +9,7 @@ import io
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from plateforme import mail
 from tests.browser.conftest import axe_violations
@@ -18,6 +19,7 @@ from tests.tenants.conftest import FIXTURES
 pytestmark = pytest.mark.browser
 
 PASSWORD = "une longue phrase de passe tranquille"
+FIRST_CGU = re.compile("^Lors de votre première connexion")
 FOCUSED_LABEL = """() => {
     const e = document.activeElement;
     const label = e.labels && e.labels.length ? e.labels[0].innerText : "";
@@ -70,7 +72,7 @@ def walk(page, server, slug, letter, email, check_a11y=True):
     j.check()
     j.fill("Code d'activation", letter["code_activation"])
     j.click("Valider le code")
-    assert "Veuillez vérifier vos informations de compte" in page.content()
+    expect(page.locator("body")).to_contain_text("Veuillez vérifier vos informations de compte")
     j.check()
     j.fill("Téléphone (facultatif)", "06 12 34 56 78")
     page.get_by_label("Classement").first.select_option(label="4 étoiles")
@@ -80,20 +82,19 @@ def walk(page, server, slug, letter, email, check_a11y=True):
     j.fill("Mot de passe", PASSWORD)
     j.fill("Confirmez le mot de passe", PASSWORD)
     j.click("Activer mon compte")
-    assert "Votre compte est activé" in page.content()
+    expect(page.locator("body")).to_contain_text("Votre compte est activé")
     j.check()
 
     j.fill("Identifiant (Courriel)", email)
     j.fill("Mot de passe", PASSWORD)
     j.click("Se connecter")
-    assert page.get_by_role("heading", level=1).inner_text().startswith("Lors de votre première")
+    expect(page.get_by_role("heading", level=1)).to_have_text(FIRST_CGU)
     j.check()
     page.get_by_label("Accepter les CONDITIONS GÉNÉRALES D'UTILISATION*").check()
     page.get_by_label("Accepter la POLITIQUE DE CONFIDENTIALITÉ*").check()
     j.click("Valider")
-    assert page.get_by_role("heading", level=1).inner_text() == \
-        "Bienvenue sur votre tableau de bord"
-    assert "4 étoiles" in page.content()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Bienvenue sur votre tableau de bord")
+    expect(page.locator("body")).to_contain_text("4 étoiles")
     j.check()
     page.get_by_role("link", name="Modifier « Gîte des Lilas »").click()
     j.check()
@@ -107,13 +108,13 @@ def walk(page, server, slug, letter, email, check_a11y=True):
     page.get_by_role("link", name="suivre la visite guidée").click()
     j.check()
     j.click("Se déconnecter")
-    assert "Vous êtes déconnecté(e)" in page.content()
+    expect(page.locator("body")).to_contain_text("Vous êtes déconnecté(e)")
 
     j.fill("Identifiant (Courriel)", email)
     j.fill("Mot de passe", PASSWORD)
     page.get_by_label("Se souvenir de moi").check()
     j.click("Se connecter")
-    assert "Bienvenue sur votre tableau de bord" in page.content()
+    expect(page.locator("body")).to_contain_text("Bienvenue sur votre tableau de bord")
     cookies = {c["name"]: c for c in page.context.cookies()}
     assert cookies["remember"]["httpOnly"] and cookies["remember"]["expires"] > 0
     assert cookies["session"]["expires"] == -1  # ends with the browser
@@ -123,7 +124,7 @@ def walk(page, server, slug, letter, email, check_a11y=True):
     j.check()
     j.fill("Identifiant (Courriel)", email)
     j.click("Recevoir un lien de réinitialisation")
-    assert page.get_by_role("heading", level=1).inner_text() == "Demande enregistrée"
+    expect(page.get_by_role("heading", level=1)).to_have_text("Demande enregistrée")
     j.check()
     message = next(m for m in reversed(mail.outbox(server.app)) if m["To"] == email)
     link = re.search(r"https?://\S+", message.get_body(("plain",)).get_content()).group(0)
@@ -134,11 +135,11 @@ def walk(page, server, slug, letter, email, check_a11y=True):
     j.fill("Nouveau mot de passe", NEW_PASSWORD)
     j.fill("Confirmez le nouveau mot de passe", NEW_PASSWORD)
     j.click("Enregistrer le mot de passe")
-    assert "Votre mot de passe est changé" in page.content()
+    expect(page.locator("body")).to_contain_text("Votre mot de passe est changé")
     j.fill("Identifiant (Courriel)", email)
     j.fill("Mot de passe", NEW_PASSWORD)
     j.click("Se connecter")
-    assert "Bienvenue sur votre tableau de bord" in page.content()
+    expect(page.locator("body")).to_contain_text("Bienvenue sur votre tableau de bord")
     return j
 
 
@@ -161,7 +162,7 @@ def test_the_whole_journey_on_two_collectivites(live_server, browser, tmp_path):
     page = intruder.new_page()
     page.goto(live_server.url("pays-bleu", "/tableau-de-bord"))
     assert page.url.startswith(live_server.url("pays-bleu", "/?next="))
-    assert "Connectez-vous pour accéder" in page.content()
+    expect(page.locator("body")).to_contain_text("Connectez-vous pour accéder")
     for context in (*contexts.values(), intruder):
         context.close()
 
@@ -201,7 +202,7 @@ def test_login_with_the_keyboard_alone(live_server, page, tmp_path):
             break
     assert focused[0] == "Aller au contenu"
     page.wait_for_url("**/cgu")
-    assert page.get_by_role("heading", level=1).inner_text().startswith("Lors de votre première")
+    expect(page.get_by_role("heading", level=1)).to_have_text(FIRST_CGU)
     page.keyboard.press("Tab")
     for _ in range(40):
         label = page.evaluate(FOCUSED_LABEL)
@@ -212,8 +213,7 @@ def test_login_with_the_keyboard_alone(live_server, page, tmp_path):
             break
         page.keyboard.press("Tab")
     page.wait_for_url("**/tableau-de-bord")
-    assert page.get_by_role("heading", level=1).inner_text() == \
-        "Bienvenue sur votre tableau de bord"
+    expect(page.get_by_role("heading", level=1)).to_have_text("Bienvenue sur votre tableau de bord")
 
 
 def test_the_guided_tour_and_the_timeout_warning_work_with_the_keyboard(live_server, page,
@@ -241,18 +241,18 @@ def test_the_guided_tour_and_the_timeout_warning_work_with_the_keyboard(live_ser
     page.get_by_role("button", name="Lancer la visite guidée").focus()
     page.keyboard.press("Enter")
     dialog = page.get_by_role("dialog")
-    assert "Étape 1 sur 6" in dialog.inner_text()
+    expect(dialog).to_contain_text("Étape 1 sur 6")
     page.keyboard.press("Enter")  # focus is on "Étape suivante"
-    assert "Étape 2 sur 6" in dialog.inner_text()
-    assert "Vos informations personnelles" in dialog.inner_text()
+    expect(dialog).to_contain_text("Étape 2 sur 6")
+    expect(dialog).to_contain_text("Vos informations personnelles")
     assert axe_violations(page) == []
     page.keyboard.press("Escape")
-    assert not dialog.is_visible()
+    expect(dialog).to_be_hidden()
 
     page.clock.run_for(31_000)
     warning = page.get_by_role("alertdialog")
-    assert warning.is_visible() and "va bientôt expirer" in warning.inner_text()
+    expect(warning).to_be_visible()
+    expect(warning).to_contain_text("va bientôt expirer")
     assert page.evaluate("document.activeElement.textContent") == "Rester connecté(e)"
     page.keyboard.press("Enter")
-    page.wait_for_timeout(200)
-    assert not warning.is_visible()
+    expect(warning).to_be_hidden()

@@ -1,6 +1,7 @@
 """In a real browser: each collectivité on its own subdomain, the unknown ones refused."""
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.conftest import create_tenant
 
@@ -12,22 +13,22 @@ def test_two_collectivites_each_show_their_own_name(live_server, page):
     create_tenant(live_server.app, "pays-bleu", "Pays Bleu")
 
     page.goto(live_server.url("vallee-verte"))
-    assert page.get_by_role("heading", level=1).inner_text() == "Vallée Verte"
+    expect(page.get_by_role("heading", level=1)).to_have_text("Vallée Verte")
     assert "Pays Bleu" not in page.content()
 
     page.goto(live_server.url("pays-bleu"))
-    assert page.get_by_role("heading", level=1).inner_text() == "Pays Bleu"
+    expect(page.get_by_role("heading", level=1)).to_have_text("Pays Bleu")
     assert "Vallée Verte" not in page.content()
 
 
 def test_an_unknown_subdomain_shows_the_404_page(live_server, page):
     response = page.goto(live_server.url("inconnue"))
     assert response.status == 404
-    assert page.get_by_role("heading", level=1).inner_text() == "Collectivité introuvable"
+    expect(page.get_by_role("heading", level=1)).to_have_text("Collectivité introuvable")
     link = page.get_by_role("link", name="Aller sur la page d'accueil de taxesejour.fr")
     link.click()
     assert page.url == live_server.url()
-    assert page.get_by_role("heading", level=1).inner_text() == "taxesejour.fr"
+    expect(page.get_by_role("heading", level=1)).to_have_text("taxesejour.fr")
 
 
 def test_pages_have_no_accessibility_violations(live_server, page):
@@ -48,4 +49,5 @@ def test_the_skip_link_is_the_first_stop_of_the_keyboard(live_server, page):
     focused = page.evaluate("document.activeElement.textContent")
     assert focused.strip() == "Aller au contenu"
     page.keyboard.press("Enter")
-    assert page.url.endswith("#contenu")
+    page.wait_for_url("**#contenu")
+    assert page.evaluate("document.activeElement.id") == "contenu"
