@@ -171,20 +171,29 @@ def open_session(session: Session, keys: Keys, host: Host, policy: SessionPolicy
 def find_session(session: Session, keys: Keys, token: str | None,
                  policy: SessionPolicy) -> HostSession | None:
     """The live session for `token`, its idle clock restarted; None if it ended."""
+    return live_session(session, HostSession, "host", keys.token_digest("session", token or ""),
+                        token, policy.idle)
+
+
+def live_session(session: Session, model, owner: str, digest: str, token: str | None,
+                 idle: timedelta):
+    """A session row (host's or agent's) if it is still alive: not past its absolute limit nor
+    idle too long, made with its owner's current auth version, its owner still allowed in.
+    A dead row is deleted; a live one has its idle clock restarted (written at most every 30 s
+    to spare a write on every request)."""
     if not token:
         return None
-    row = session.scalar(sa.select(HostSession)
-                         .options(joinedload(HostSession.host))
-                         .where(HostSession.token_digest == keys.token_digest("session", token)))
+    row = session.scalar(sa.select(model).options(joinedload(getattr(model, owner)))
+                         .where(model.token_digest == digest))
     if row is None:
         return None
     now = utcnow()
-    host = row.host
-    if (row.expires_at <= now or row.last_seen_at + policy.idle <= now
-            or row.auth_version != host.auth_version or not host.can_log_in):
+    person = getattr(row, owner)
+    if (row.expires_at <= now or row.last_seen_at + idle <= now
+            or row.auth_version != person.auth_version or not person.can_log_in):
         session.delete(row)
         return None
-    if now - row.last_seen_at > timedelta(seconds=30):  # spare a write on every request
+    if now - row.last_seen_at > timedelta(seconds=30):
         row.last_seen_at = now
     return row
 

@@ -20,13 +20,13 @@ from datetime import datetime, timedelta
 import pyotp
 import sqlalchemy as sa
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy.orm import Mapped, Session, joinedload, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from plateforme.database import TenantModel
 from plateforme.errors import UserError
 from plateforme.registry import utcnow
 from tenants import hosts, passwords
-from tenants.accounts import Keys
+from tenants.accounts import Keys, live_session
 
 ROLES = {"administrateur": "Administrateur", "agent": "Agent"}
 RECOVERY_CODES = 10
@@ -294,21 +294,8 @@ def open_session(session: Session, keys: Keys, agent: Agent, policy: Policy) -> 
 
 def find_session(session: Session, keys: Keys, token: str | None,
                  policy: Policy) -> AgentSession | None:
-    if not token:
-        return None
-    row = session.scalar(sa.select(AgentSession).options(joinedload(AgentSession.agent))
-                         .where(AgentSession.token_digest == keys.token_digest("agent", token)))
-    if row is None:
-        return None
-    now = utcnow()
-    agent = row.agent
-    if (row.expires_at <= now or row.last_seen_at + policy.idle <= now
-            or row.auth_version != agent.auth_version or not agent.can_log_in):
-        session.delete(row)
-        return None
-    if now - row.last_seen_at > timedelta(seconds=30):
-        row.last_seen_at = now
-    return row
+    return live_session(session, AgentSession, "agent", keys.token_digest("agent", token or ""),
+                        token, policy.idle)
 
 
 def end_session(session: Session, keys: Keys, token: str | None) -> None:
