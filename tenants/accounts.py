@@ -160,11 +160,18 @@ class SessionPolicy:
 
 
 def open_session(session: Session, keys: Keys, host: Host, policy: SessionPolicy) -> str:
+    return new_session(session, HostSession, host_id=host.id, auth_version=host.auth_version,
+                       digest=lambda token: keys.token_digest("session", token),
+                       absolute=policy.absolute)
+
+
+def new_session(session: Session, model, *, digest, absolute: timedelta, **owner) -> str:
+    """A session row (host's or agent's) for a fresh random token; returns the token, which
+    only the cookie keeps."""
     token = secrets.token_urlsafe(32)
     now = utcnow()
-    session.add(HostSession(host_id=host.id, token_digest=keys.token_digest("session", token),
-                            auth_version=host.auth_version, created_at=now, last_seen_at=now,
-                            expires_at=now + policy.absolute))
+    session.add(model(token_digest=digest(token), created_at=now, last_seen_at=now,
+                      expires_at=now + absolute, **owner))
     return token
 
 

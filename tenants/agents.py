@@ -26,7 +26,7 @@ from plateforme.database import TenantModel
 from plateforme.errors import UserError
 from plateforme.registry import utcnow
 from tenants import hosts, passwords
-from tenants.accounts import Keys, live_session
+from tenants.accounts import Keys, live_session, new_session
 
 ROLES = {"administrateur": "Administrateur", "agent": "Agent"}
 RECOVERY_CODES = 10
@@ -284,12 +284,10 @@ class Policy:
 
 
 def open_session(session: Session, keys: Keys, agent: Agent, policy: Policy) -> str:
-    token = secrets.token_urlsafe(32)
-    now = utcnow()
-    session.add(AgentSession(agent_id=agent.id, token_digest=keys.token_digest("agent", token),
-                             auth_version=agent.auth_version, created_at=now, last_seen_at=now,
-                             expires_at=now + policy.absolute))
-    return token
+    return new_session(session, AgentSession, agent_id=agent.id,
+                       auth_version=agent.auth_version,
+                       digest=lambda token: keys.token_digest("agent", token),
+                       absolute=policy.absolute)
 
 
 def find_session(session: Session, keys: Keys, token: str | None,
