@@ -15,7 +15,6 @@ from plateforme.cli import CommandGroup, tenants_group
 from plateforme.database import db
 from plateforme.errors import UserError
 from plateforme.provisioning import Platform, tenant_info
-from plateforme.routing import tenant_path
 from tenants import accounts, hosts, importing, legal, letters, settings
 
 hosts_group = CommandGroup("hosts", help="A collectivité's hosts: import, letters.")
@@ -68,18 +67,9 @@ def letters_command(slug, fmt, output, reissue):
     """Produce the pending invitation letters, each with a new activation code."""
     platform = Platform.from_config(current_app.config)
     with bound(slug) as tenant:
-        values = settings.get(db.session)
-        home = platform.url(tenant.primary_host)
-        issued = letters.issue_letters(
-            db.session, _keys(tenant), letters.recipients(db.session, reissue),
-            platform.url(tenant.primary_host, tenant_path(current_app, "activation.code")),
-            current_app.config["ACTIVATION_CODE_DAYS"])
-        if fmt == "csv":
-            content = letters.letters_csv(issued)
-        else:
-            content = letters.letters_pdf(issued, values.display_name,
-                                          hosts.format_phone(values.support_phone), home,
-                                          values.logo_png)
+        content, issued = letters.produce(
+            db.session, _keys(tenant), letters.recipients(db.session, reissue), fmt, platform,
+            tenant, current_app.config["ACTIVATION_CODE_DAYS"])
         output.write_bytes(content)  # written before the codes are committed: no lost letter
         db.session.commit()
     click.echo(f"{len(issued)} courrier(s) écrit(s) dans {output}.")

@@ -98,10 +98,7 @@ def create_host(session: Session, data: dict, hebergement: dict) -> Host:
     host.email = hosts.parse_email(data.get("email"))
     if host.email and hosts.email_taken(session, host.email):
         raise UserError("Cette adresse électronique est déjà utilisée par un autre compte.")
-    host.reference = (data.get("reference") or "").strip() or None
-    if host.reference and session.scalar(sa.select(Host.id).where(
-            Host.reference == host.reference)):
-        raise UserError(f"La référence « {host.reference} » est déjà utilisée.")
+    set_reference(session, host, data.get("reference"))
     item = Hebergement(name="", address="", postal_code="", city="", nature="meuble",
                        classement="non_classe", capacity=1)
     activation.update_hebergement(item, hebergement)
@@ -109,6 +106,15 @@ def create_host(session: Session, data: dict, hebergement: dict) -> Host:
     session.add(host)
     session.flush()
     return host
+
+
+def set_reference(session: Session, host: Host, reference: str | None) -> None:
+    """The collectivité's own identifier, unique among its hosts (or none)."""
+    reference = (reference or "").strip() or None
+    if reference and reference != host.reference and session.scalar(
+            sa.select(Host.id).where(Host.reference == reference)):
+        raise UserError(f"La référence « {reference} » est déjà utilisée.")
+    host.reference = reference
 
 
 def set_email(session: Session, host: Host, email: str | None) -> None:

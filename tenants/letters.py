@@ -13,11 +13,13 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 import sqlalchemy as sa
+from flask import current_app
 from sqlalchemy.orm import Session
 
 from plateforme.errors import UserError
 from plateforme.registry import utcnow
-from tenants import accounts
+from plateforme.routing import tenant_path
+from tenants import accounts, hosts, settings
 from tenants.hosts import Host
 
 CSV_COLUMNS = ("reference", "civilite", "nom", "prenom", "adresse_ligne_1", "adresse_ligne_2",
@@ -35,6 +37,11 @@ class IssuedLetter:
     code: str
     url: str
     expires_on: date
+
+
+def may_receive(host: Host) -> bool:
+    """The same rule as `recipients`, for one host chosen by hand."""
+    return host.password_hash is None and host.disabled_at is None and not host.legacy
 
 
 def recipients(session: Session, reissue: bool = False) -> list[Host]:
@@ -86,3 +93,17 @@ def letters_pdf(letters: list[IssuedLetter], name: str, support_phone: str,
                                        last_name=x.last_name, address_lines=x.address_lines,
                                        code=x.code, url=x.url, expires_on=x.expires_on)
                             for x in letters], sender)
+
+
+def produce(session: Session, keys: accounts.Keys, recipients_: list[Host], fmt: str,
+            platform, tenant, days: int) -> tuple[bytes, list[IssuedLetter]]:
+    """New codes for `recipients_` and their letters as CSV or PDF, in the collectivité's name
+    (the caller commits once the file is safely handed over)."""
+    issued = issue_letters(session, keys, recipients_,
+                           platform.url(tenant.primary_host,
+                                        tenant_path(current_app, "activation.code")), days)
+    if fmt == "csv":
+        return letters_csv(issued), issued
+    values = settings.get(session)
+    return letters_pdf(issued, values.display_name, hosts.format_phone(values.support_phone),
+                       platform.url(tenant.primary_host), values.logo_png), issued

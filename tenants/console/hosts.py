@@ -27,9 +27,9 @@ from plateforme import mail
 from plateforme.database import db
 from plateforme.errors import UserError
 from plateforme.provisioning import Platform
-from plateforme.routing import TenantBlueprint, tenant_path
+from plateforme.routing import TenantBlueprint
 from plateforme.tenancy import current_tenant
-from tenants import accounts, activation, auth, host_admin, hosts, importing, letters, settings
+from tenants import accounts, activation, auth, host_admin, hosts, importing, letters
 from tenants.console.access import agent_required, record
 from tenants.console.forms import ActionForm
 from tenants.forms import HebergementForm, PersonalForm
@@ -144,11 +144,7 @@ def _host_data(host):
 def _update(host, data):
     activation.update_details(host, data)
     host_admin.set_email(db.session, host, data.get("email"))
-    reference = (data.get("reference") or "").strip() or None
-    if reference != host.reference and reference and db.session.query(
-            Host.id).filter(Host.reference == reference).first():
-        raise UserError(f"La référence « {reference} » est déjà utilisée.")
-    host.reference = reference
+    host_admin.set_reference(db.session, host, data.get("reference"))
     record("host.updated", host.full_name, host_id=host.id)
 
 
@@ -241,26 +237,17 @@ def selection_letters():
 
 
 def _letters_response(selected, fmt, reissue):
-    eligible = [h for h in selected if h.password_hash is None and h.disabled_at is None
-                and not h.legacy]
+    eligible = [h for h in selected if letters.may_receive(h)]
     if not eligible:
         flash("Aucun courrier : les hébergeurs choisis ont déjà un compte actif, sont "
               "désactivés ou doivent réinitialiser leur mot de passe.", "error")
         return redirect(request.referrer or url_for(".host_list"))
-    platform = Platform.from_config(current_app.config)
-    tenant = current_tenant()
-    values = settings.get(db.session)
-    issued = letters.issue_letters(
-        db.session, keys(), eligible,
-        platform.url(tenant.primary_host, tenant_path(current_app, "activation.code")),
-        current_app.config["ACTIVATION_CODE_DAYS"])
-    if fmt == "csv":
-        content, mimetype, name = letters.letters_csv(issued), "text/csv", "courriers.csv"
-    else:
-        content = letters.letters_pdf(issued, values.display_name,
-                                      hosts.format_phone(values.support_phone),
-                                      platform.url(tenant.primary_host), values.logo_png)
-        mimetype, name = "application/pdf", "courriers.pdf"
+    fmt = "csv" if fmt == "csv" else "pdf"
+    content, issued = letters.produce(db.session, keys(), eligible, fmt,
+                                      Platform.from_config(current_app.config), current_tenant(),
+                                      current_app.config["ACTIVATION_CODE_DAYS"])
+    mimetype = "text/csv" if fmt == "csv" else "application/pdf"
+    name = f"courriers.{fmt}"
     record("letters.produced", f"{len(issued)} courrier(s)", format=fmt,
            host_ids=[x.host_id for x in issued])
     db.session.commit()
