@@ -112,10 +112,10 @@ def activate_host(url) -> str:
 
     from plateforme import create_app
     from plateforme.database import db
-    from plateforme.provisioning import tenant_info
-    from plateforme.registry import require
-    from tenants import accounts, activation, importing
-    from tenants.hosts import Host
+    from plateforme.registry import require, tenant_info
+    from tenants.core.keys import Keys
+    from tenants.hosts import activation, codes, importing
+    from tenants.hosts.models import Host
 
     app = create_app({"ENV": "production", "DATABASE_URL": url, "PLATFORM_DOMAIN": DOMAIN,
                       "SECRET_KEY": "bench", "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/14"})
@@ -125,9 +125,9 @@ def activate_host(url) -> str:
         with db.tenant_context(tenant):
             importing.import_hosts(db.session,
                                    (ROOT / "tests" / "fixtures" / "hebergeurs.csv").read_bytes())
-            keys = accounts.Keys(app.secret_key, tenant.schema)
+            keys = Keys(app.secret_key, tenant.schema)
             host = db.session.scalar(sa.select(Host).order_by(Host.id).limit(1))
-            code = accounts.issue_code(db.session, keys, host, 90)
+            code = codes.issue_code(db.session, keys, host, 90)
             _state, found = activation.check_code(db.session, keys, code)
             activation.activate(db.session, found, "banc@example.fr", PASSWORD, "Collectivité")
             db.session.commit()

@@ -162,6 +162,7 @@ def provision_many(url: str, count: int) -> list[float]:
     """Provision c0000… in process, as `flask tenants create` does; returns each duration."""
     from plateforme import create_app, provisioning
     from plateforme.database import db
+    from plateforme.deployment import Platform
 
     _, r = flask(environment(url), "tenants", "migrate")
     assert r.returncode == 0, r.stderr
@@ -169,7 +170,7 @@ def provision_many(url: str, count: int) -> list[float]:
                       "SECRET_KEY": "bench"})
     timings = []
     with app.app_context():
-        platform = provisioning.Platform.from_config(app.config)
+        platform = Platform.from_config(app.config)
         for i in range(count):
             start = time.perf_counter()
             provisioning.create(db.state, db.session, platform, slug=f"c{i:04d}",

@@ -27,18 +27,21 @@ def create_app(config=None) -> App:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_FIX_X_FOR"],
                                 x_proto=app.config["PROXY_FIX_X_PROTO"], x_host=0)
 
-    from plateforme import cli, hosts, limits, mail, site, web
+    # migrate and provisioning register their commands on the CLI's groups when imported.
+    from plateforme import cli, limits, mail, migrate, provisioning, site, sites, web  # noqa: F401
     from plateforme.database import db
 
     db.init_app(app)
     mail.init_app(app)
-    hosts.init_app(app)
+    sites.init_app(app)
     csrf.init_app(app)
     web.init_app(app)
     migrate_ext.init_app(app, db, directory=app.config["SHARED_MIGRATIONS_DIR"])
     cli.init_app(app)
     site.init_app(app)
 
+    # The one place the platform names the tenants: it hands them the application, and they
+    # hand back their routes, commands, and the metadata and seeder provisioning builds with.
     import tenants
 
     tenants.init_app(app)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import os
 import sys
+from contextlib import contextmanager
 
 import click
 from flask.cli import AppGroup
@@ -63,9 +64,22 @@ tenants_group = CommandGroup("tenants", help="Collectivités: create, list, susp
 domains_group = tenants_group.group("domains", help="A collectivité's domains.")(lambda: None)
 
 
-def init_app(app) -> None:
-    # Importing the owners registers their commands on the groups above.
-    from plateforme import demo, migrate, provisioning  # noqa: F401
+@contextmanager
+def bound(slug: str):
+    """Run the block with the collectivité `slug` bound (commands working inside one
+    collectivité's schema); it must be provisioned and not archived."""
+    from plateforme import registry
+    from plateforme.database import db
 
+    collectivite = registry.require(db.session, slug)
+    if collectivite.status in ("provisioning", "archived"):
+        raise UserError(f"« {slug} » est {collectivite.status} : action impossible.")
+    tenant = registry.tenant_info(collectivite)
+    db.session.commit()  # hand the registry's connection back before the schema's work
+    with db.tenant_context(tenant):
+        yield tenant
+
+
+def init_app(app) -> None:
+    """The groups' commands are registered by the modules that own them, when imported."""
     app.cli.add_command(tenants_group)
-    app.cli.add_command(demo.demo_command)

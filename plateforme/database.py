@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import threading
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 from flask import Flask, current_app, g
@@ -28,6 +30,7 @@ from sqlalchemy.sql import visitors
 from sqlalchemy.sql.elements import quoted_name
 
 from plateforme import tenancy
+from plateforme.errors import UserError
 from plateforme.tenancy import SCHEMA_PLACEHOLDER, NoTenantBound, TenantInfo
 
 NAMING_CONVENTION = {
@@ -242,6 +245,23 @@ class DatabaseState:
         self.shared_engine.dispose()
 
 
+@dataclass(frozen=True)
+class Attempt:
+    """What came of one user action: its value once committed, or the refusal (nothing saved)."""
+
+    value: Any = None
+    refused: UserError | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.refused is None
+
+    @property
+    def error(self) -> str | None:
+        """The refusal's French sentence, to show as it is."""
+        return self.refused.message if self.refused is not None else None
+
+
 class Database:
     """The Flask extension: `db.session` is the current context's session.
 
@@ -286,18 +306,20 @@ class Database:
             session = g._shared_session = self.state.make_session(None)
         return session
 
-    def attempt(self, action, *args, **kwargs) -> str | None:
-        """Run one user action as one transaction: committed when it succeeds; rolled back, with
-        its French reason returned, when it refuses (UserError). Nothing is ever half-saved."""
-        from plateforme.errors import UserError
-
+    def attempt(self, action, *args, **kwargs) -> Attempt:
+        """Run one user action as one transaction: committed when it succeeds (its value is
+        returned); rolled back when it refuses (UserError: its French reason is returned) or
+        fails. Nothing is ever half-saved. Views change data through this and nothing else."""
         try:
-            action(*args, **kwargs)
+            value = action(*args, **kwargs)
             self.session.commit()
-        except UserError as error:
+        except UserError as refusal:
             self.session.rollback()
-            return error.message
-        return None
+            return Attempt(refused=refusal)
+        except BaseException:
+            self.session.rollback()
+            raise
+        return Attempt(value=value)
 
     @contextmanager
     def tenant_context(self, tenant: TenantInfo):

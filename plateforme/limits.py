@@ -13,7 +13,7 @@ from __future__ import annotations
 from flask import Flask, g, request
 from flask_limiter import Limiter
 
-from plateforme.hosts import SiteKind
+from plateforme.sites import SiteKind
 
 
 def _key() -> str:

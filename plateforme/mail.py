@@ -8,7 +8,10 @@ cannot be serialised fails in the tests, not in production.
 
 Addresses and header values come from users (a host's address, a collectivité's name), so a line
 break in them is refused when the `Email` is built: it could otherwise add headers or recipients.
-Bodies are sent quoted-printable, so any SMTP relay accepts them, 8BITMIME or not.
+Bodies are sent quoted-printable over SMTP, so any relay accepts them, 8BITMIME or not; the
+demo's `.eml` files are written 8-bit, so that a person reading one in a text editor finds every
+link whole (quoted-printable cuts lines at 76 characters, links included). An HTML alternative
+may carry inline images (the collectivité's logo), referenced as `cid:` URLs.
 
 A failure to send raises `MailError`, whose message is one French sentence that names the server
 but never the credentials; the underlying exception stays chained for the logs. One SMTP connection
@@ -65,6 +68,8 @@ class Email:
     # Shown instead of MAIL_DEFAULT_SENDER's display name (a collectivité's name); the address
     # stays the platform's, the only one its SPF and DKIM vouch for.
     sender_name: str | None = None
+    # PNG images the HTML refers to as "cid:<name>": ((name, bytes), ...).
+    images: tuple[tuple[str, bytes], ...] = ()
 
     def __post_init__(self) -> None:
         for name in ("to", "subject", "text", "html", "reply_to", "sender_name"):
@@ -75,6 +80,8 @@ class Email:
             if name not in ("text", "html") and value is not None and _LINE_BREAK.search(value):
                 raise ValueError(f"Email.{name} ne doit pas contenir de saut de ligne.")
         _address(self.to, "to")
+        if self.images and self.html is None:
+            raise ValueError("Email.images accompagne une version HTML.")
         if self.reply_to is not None:
             _address(self.reply_to, "reply_to")
 
@@ -105,7 +112,8 @@ def send(message: Email) -> None:
     app = current_app._get_current_object()
     state = _state(app)
     sender = _default_sender(app.config)
-    built = _build(message, sender)
+    built = _build(message, sender, cte="8bit" if state.backend == "file" else
+                   "quoted-printable")
     if state.backend == "smtp":
         _send_smtp(built, sender.addr_spec, _envelope(message.to), app.config)
     elif state.backend == "file":
@@ -128,7 +136,7 @@ def outbox(app: Flask | None = None) -> list[EmailMessage]:
 # --- building the message -------------------------------------------------------------------
 
 
-def _build(message: Email, sender: Address) -> EmailMessage:
+def _build(message: Email, sender: Address, cte: str = "quoted-printable") -> EmailMessage:
     built = EmailMessage(policy=email.policy.default)
     display_name = sender.display_name if message.sender_name is None else message.sender_name
     built["From"] = Address(display_name=display_name, username=sender.username,
@@ -141,10 +149,13 @@ def _build(message: Email, sender: Address) -> EmailMessage:
     built["Message-ID"] = make_msgid(domain=sender.domain)
     # Out-of-office replies to a no-reply address help nobody (RFC 3834).
     built["Auto-Submitted"] = "auto-generated"
-    built.set_content(message.text, subtype="plain", charset="utf-8", cte="quoted-printable")
+    built.set_content(message.text, subtype="plain", charset="utf-8", cte=cte)
     if message.html is not None:
-        built.add_alternative(message.html, subtype="html", charset="utf-8",
-                              cte="quoted-printable")
+        built.add_alternative(message.html, subtype="html", charset="utf-8", cte=cte)
+        html_part = built.get_payload()[-1]
+        for name, data in message.images:
+            html_part.add_related(data, maintype="image", subtype="png", cid=f"<{name}>",
+                                  disposition="inline", filename=f"{name}.png")
     return built
 
 

@@ -9,6 +9,7 @@ any point leaves it in `provisioning`, and running the command again finishes th
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import click
@@ -18,10 +19,10 @@ from sqlalchemy.orm import Session
 from sqlalchemy.schema import CreateSchema
 from sqlalchemy.sql.elements import quoted_name
 
-import tenants.models  # noqa: F401  (create_all needs every tenant table)
 from plateforme import registry
 from plateforme.cli import domains_group, tenants_group
-from plateforme.database import TenantModel, db
+from plateforme.database import db
+from plateforme.deployment import Platform
 from plateforme.errors import UserError
 from plateforme.migrate import (
     read_version,
@@ -30,37 +31,29 @@ from plateforme.migrate import (
     upgrade_tenant,
     version_table,
 )
-from plateforme.registry import Collectivite, Domain
+from plateforme.registry import Collectivite, Domain, tenant_info
 from plateforme.tenancy import SCHEMA_PLACEHOLDER, TenantInfo, schema_name_for
 
 
 @dataclass(frozen=True)
-class Platform:
-    """What provisioning needs to know of the deployment, outside a request."""
+class TenantSchema:
+    """What a collectivité's schema is made of, handed over by the tenants' package when the
+    application is built (so that the platform never names a tenant feature): the metadata
+    `create_all` builds, and the seeder that writes a new collectivité's defaults."""
 
-    domain: str
-    scheme: str
-    port: str | None
-    operator: str
-    tenant_migrations: str
-
-    @classmethod
-    def from_config(cls, config) -> Platform:
-        return cls(domain=config["PLATFORM_DOMAIN"], scheme=config["PREFERRED_URL_SCHEME"],
-                   port=config.get("PUBLIC_PORT"), operator=config["PLATFORM_OPERATOR"],
-                   tenant_migrations=config["TENANT_MIGRATIONS_DIR"])
-
-    def url(self, host: str, path: str = "/") -> str:
-        port = f":{self.port}" if self.port else ""
-        return f"{self.scheme}://{host}{port}{path}"
+    metadata: sa.MetaData
+    seed: Callable[..., None]
 
 
-def tenant_info(collectivite: Collectivite) -> TenantInfo:
-    primary = collectivite.primary_domain
-    return TenantInfo(id=collectivite.id, slug=collectivite.slug, name=collectivite.name,
-                      status=collectivite.status, schema=collectivite.schema_name,
-                      server=collectivite.server,
-                      primary_host=primary.host if primary else "")
+SCHEMA_KEY = "taxesejour.tenant_schema"
+
+
+def use_tenant_schema(app, metadata: sa.MetaData, seed: Callable[..., None]) -> None:
+    app.extensions[SCHEMA_KEY] = TenantSchema(metadata, seed)
+
+
+def _tenant_schema() -> TenantSchema:
+    return current_app.extensions[SCHEMA_KEY]
 
 
 def register(session: Session, platform: Platform, *, slug: str, name: str, kind="commune",
@@ -104,7 +97,7 @@ def build_schema(state, tenant: TenantInfo, platform: Platform) -> None:
             conn.execute(CreateSchema(quoted_name(tenant.schema, quote=True), if_not_exists=True))
         version = read_version(conn, target)
         if version is None:
-            TenantModel.metadata.create_all(conn)
+            _tenant_schema().metadata.create_all(conn)
             stamp.create(conn)
             conn.execute(sa.insert(stamp), [{"version_num": h} for h in sorted(heads)])
             version = heads
@@ -120,11 +113,10 @@ def build_schema(state, tenant: TenantInfo, platform: Platform) -> None:
 
 
 def _seed(conn, tenant: TenantInfo, platform: Platform) -> None:
-    from tenants import defaults
-
     with Session(bind=conn, join_transaction_mode="create_savepoint") as session:
-        defaults.seed(session, name=tenant.name, address=platform.url(tenant.primary_host),
-                      platform=platform.domain, operator=platform.operator)
+        _tenant_schema().seed(session, name=tenant.name,
+                              address=platform.url(tenant.primary_host),
+                              platform=platform.domain, operator=platform.operator)
         session.commit()
 
 

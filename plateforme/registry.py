@@ -17,6 +17,8 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from plateforme.database import SharedModel
 from plateforme.errors import UserError
+from plateforme.hostnames import InvalidHost, normalise_host
+from plateforme.tenancy import TenantInfo
 
 STATUSES = ("provisioning", "active", "suspended", "archived")
 
@@ -124,12 +126,16 @@ def _bump_registry_version(session, _flush_context, _instances):
         session.info["registry_changed"] = True
 
 
+#: Called after a commit that changed the registry (the host resolver drops its cache): a list
+#: that `plateforme.sites` fills, so that the registry knows nothing of who caches it.
+on_change: list = []
+
+
 @event.listens_for(Session, "after_commit")
 def _invalidate_local_cache(session):
     if session.info.pop("registry_changed", False):
-        from plateforme import hosts
-
-        hosts.invalidate_local_caches()
+        for listener in on_change:
+            listener()
 
 
 @event.listens_for(Session, "after_rollback")
@@ -214,8 +220,6 @@ def normalise_domain(host: str) -> str:
 
     Raises UserError for anything that is not a plain DNS name.
     """
-    from plateforme.hosts import InvalidHost, normalise_host
-
     try:
         host = normalise_host(host)
     except InvalidHost:
@@ -252,3 +256,12 @@ def all_collectivites(session: Session, slugs=None) -> list[Collectivite]:
     if slugs:
         query = query.where(Collectivite.slug.in_(list(slugs)))
     return list(session.scalars(query))
+
+
+def tenant_info(collectivite: Collectivite) -> TenantInfo:
+    """What a request or a command bound to `collectivite` needs to know of it."""
+    primary = collectivite.primary_domain
+    return TenantInfo(id=collectivite.id, slug=collectivite.slug, name=collectivite.name,
+                      status=collectivite.status, schema=collectivite.schema_name,
+                      server=collectivite.server,
+                      primary_host=primary.host if primary else "")

@@ -12,7 +12,7 @@ from __future__ import annotations
 from flask import Blueprint, Flask
 from flask.sansio.blueprints import BlueprintSetupState
 
-from plateforme import hosts
+from plateforme import sites
 
 REALMS = ("platform", "tenant")
 #: Hosts that resolve to neither realm (unknown subdomain, foreign host) reach no route but the
@@ -75,5 +75,5 @@ class App(Flask):
     def create_url_adapter(self, request):
         if request is None:
             return super().create_url_adapter(request)
-        site = hosts.site_for(request.environ, self)
+        site = sites.site_for(request.environ, self)
         return self.url_map.bind_to_environ(request.environ, server_name=site.realm)

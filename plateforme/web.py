@@ -6,7 +6,8 @@ from flask import Flask, current_app, g, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from plateforme.hosts import SiteKind
+from plateforme.deployment import Platform
+from plateforme.sites import SiteKind
 
 CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
        "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
@@ -14,9 +15,8 @@ CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src '
 
 def platform_url(path: str = "/") -> str:
     """The apex's absolute URL: the one link that crosses from a collectivité to the platform."""
-    config = current_app.config
-    port = f":{config['PUBLIC_PORT']}" if config.get("PUBLIC_PORT") else ""
-    return f"{config['PREFERRED_URL_SCHEME']}://{config['PLATFORM_DOMAIN']}{port}{path}"
+    platform = Platform.from_config(current_app.config)
+    return platform.url(platform.domain, path)
 
 
 def _security_headers(response):

@@ -1,14 +1,18 @@
 """Every model of a collectivité's schema, imported in one place for Alembic and the tests."""
 
-from tenants.accounts import ActivationCode, HostSession, LoginThrottle, RememberToken
-from tenants.agents import Agent, AgentSession, RecoveryCode
-from tenants.audit import AuditEvent
-from tenants.documents import Document
-from tenants.help import Tutorial
-from tenants.hosts import Hebergement, Host
-from tenants.legal import Acceptance, LegalDocument, LegalDraft
-from tenants.news import NewsItem
-from tenants.settings import Settings
+from tenants.access.models import LoginThrottle
+from tenants.agents.models import Agent, AgentSession, RecoveryCode
+from tenants.audit.models import AuditEvent
+from tenants.collectivite.models import (
+    Acceptance,
+    Document,
+    LegalDocument,
+    LegalDraft,
+    NewsItem,
+    Settings,
+    Tutorial,
+)
+from tenants.hosts.models import ActivationCode, Hebergement, Host, HostSession, RememberToken
 
 __all__ = ["Acceptance", "ActivationCode", "Agent", "AgentSession", "AuditEvent", "Document",
            "Hebergement", "Host", "HostSession", "LegalDocument", "LegalDraft", "LoginThrottle",

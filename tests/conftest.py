@@ -13,6 +13,7 @@ PostgreSQL tests are skipped with the reason printed, except under CI=true where
 from __future__ import annotations
 
 import contextvars
+import dataclasses
 import os
 import secrets
 import shutil
@@ -24,8 +25,9 @@ import sqlalchemy as sa
 from flask import current_app, has_app_context
 from sqlalchemy.engine import make_url
 
-from plateforme import create_app, mail, migrate, provisioning
+from plateforme import create_app, mail, migrate, provisioning, registry
 from plateforme.database import db
+from plateforme.deployment import Platform
 
 ROOT = Path(__file__).resolve().parent.parent
 CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
@@ -200,11 +202,11 @@ def create_tenant(app, slug: str, name: str | None = None, **fields):
     context = nullcontext() if has_app_context() and current_app._get_current_object() is app \
         else app.app_context()
     with context:
-        platform = provisioning.Platform.from_config(app.config)
+        platform = Platform.from_config(app.config)
         collectivite, _ = provisioning.create(db.state, db.session, platform, slug=slug,
                                               name=name or slug.replace("-", " ").title(),
                                               **fields)
-        info = provisioning.tenant_info(collectivite)
+        info = registry.tenant_info(collectivite)
         db.session.commit()  # hand the connection back to the pool
         return info
 
@@ -215,6 +217,14 @@ def make_tenant(app):
         return create_tenant(app, slug, name, **fields)
 
     return make
+
+
+def replace_seed(app, monkeypatch, seed) -> None:
+    """Provision the test's collectivités with `seed` instead of the tenants' own (undone with
+    the monkeypatch)."""
+    schema = app.extensions[provisioning.SCHEMA_KEY]
+    monkeypatch.setitem(app.extensions, provisioning.SCHEMA_KEY,
+                        dataclasses.replace(schema, seed=seed))
 
 
 def host_of(slug: str) -> str:

@@ -144,7 +144,7 @@ def test_an_administrators_day(live_server, browser, tmp_path):
 
 
 def test_the_console_login_with_totp(live_server, page):
-    from tests.tenants.console.conftest import make_agent
+    from tests.tenants.conftest import make_agent
 
     tenant = create_tenant(live_server.app, "vallee-verte", "Vallée Verte")
     with live_server.app.app_context():

@@ -182,8 +182,7 @@ def test_login_with_the_keyboard_alone(live_server, page, tmp_path):
     from plateforme.database import db  # noqa: F401  (activated binds through db)
 
     with live_server.app.app_context():
-        from plateforme.provisioning import tenant_info
-        from plateforme.registry import require
+        from plateforme.registry import require, tenant_info
 
         tenant = tenant_info(require(db.session, "vallee-verte"))
         email = activated(tenant, "Petit", email="clavier@example.fr")
@@ -224,8 +223,7 @@ def test_the_guided_tour_and_the_timeout_warning_work_with_the_keyboard(live_ser
     prepare(live_server, "vallee-verte", "Vallée Verte", tmp_path)
     with live_server.app.app_context():
         from plateforme.database import db
-        from plateforme.provisioning import tenant_info
-        from plateforme.registry import require
+        from plateforme.registry import require, tenant_info
 
         tenant = tenant_info(require(db.session, "vallee-verte"))
         email = activated(tenant, "Petit", email="visite@example.fr")
@@ -238,7 +236,9 @@ def test_the_guided_tour_and_the_timeout_warning_work_with_the_keyboard(live_ser
     page.get_by_label("Accepter la POLITIQUE DE CONFIDENTIALITÉ*").check()
     page.get_by_role("button", name="Valider").click()
 
-    page.get_by_role("button", name="Lancer la visite guidée").focus()
+    launch = page.get_by_role("button", name="Lancer la visite guidée")
+    expect(launch).to_be_visible()  # tour.js shows it once loaded
+    launch.focus()
     page.keyboard.press("Enter")
     dialog = page.get_by_role("dialog")
     expect(dialog).to_contain_text("Étape 1 sur 6")

@@ -6,9 +6,7 @@ import pytest
 from plateforme import registry
 from plateforme.cli import domains_group, tenants_group
 from plateforme.database import db
-from plateforme.demo import DEMO_NAME, DEMO_SLUG
-from tenants import defaults
-from tests.conftest import TEST_DOMAIN, get, host_of
+from tests.conftest import TEST_DOMAIN, get, host_of, replace_seed
 
 
 def run(app, *args):
@@ -64,7 +62,7 @@ def test_a_failed_create_exits_non_zero_and_a_rerun_finishes(app, monkeypatch):
     def broken(*_args, **_kwargs):
         raise RuntimeError("disque plein")
 
-    monkeypatch.setattr(defaults, "seed", broken)
+    replace_seed(app, monkeypatch, broken)
     result = run(app, "tenants", "create", "vallee-verte", "--name", "Vallée Verte")
     assert_one_line_error(result, 2, "disque plein")
     assert registry.require(db.session, "vallee-verte").status == "provisioning"
@@ -86,28 +84,6 @@ def test_domains_add_and_list(app):
     assert get(app, "taxe.vallee-verte.fr").status_code == 200
     assert_one_line_error(run(app, "tenants", "domains", "add", "vallee-verte", "pas un domaine"),
                           1, "invalide")
-
-
-def test_demo_creates_or_refreshes_the_demo_collectivite(app):
-    first = run(app, "demo")
-    assert first.exit_code == 0, first.output
-    assert f"http://{DEMO_SLUG}.{TEST_DOMAIN}/" in first.output
-    run(app, "tenants", "suspend", DEMO_SLUG)
-    second = run(app, "demo")
-    assert second.exit_code == 0, second.output
-    page = get(app, host_of(DEMO_SLUG))
-    assert page.status_code == 200 and DEMO_NAME in page.text
-    code = next(ln for ln in second.output.splitlines() if "code d'activation" in ln).split()[-1]
-    assert len(code) == 14 and "paul.durand@example.fr" in second.output
-
-
-def test_the_demo_refuses_to_run_in_production(tmp_path):
-    from tests.conftest import make_app
-
-    prod = make_app(f"sqlite:///{tmp_path / 's.db'}", ENV="production", SECRET_KEY="k" * 40,
-                    RATELIMIT_STORAGE_URI="redis://127.0.0.1:6379/15")
-    result = prod.test_cli_runner().invoke(args=["demo"])
-    assert_one_line_error(result, 1, "production")
 
 
 def _commands(group, prefix=()):

@@ -3,7 +3,6 @@
 import pytest
 import sqlalchemy as sa
 
-import tenants.models
 from plateforme.database import TenantModel, db
 from plateforme.registry import utcnow
 from plateforme.tenancy import (
@@ -13,7 +12,8 @@ from plateforme.tenancy import (
     current_tenant,
     schema_name_for,
 )
-from tenants import accounts, agents, audit, documents, help, hosts, legal, news, settings
+from tenants import models
+from tenants.collectivite import legal, news, settings
 from tests.conftest import create_tenant, get, host_of
 
 
@@ -21,7 +21,7 @@ from tests.conftest import create_tenant, get, host_of
 # row tagged `tag`). A new model without one fails test_every_tenant_model_has_a_separation_
 # factory: separation is proved for every table.
 def _host(session, tag):
-    host = hosts.Host(civility="M.", last_name=tag, first_name="x", address="x",
+    host = models.Host(civility="M.", last_name=tag, first_name="x", address="x",
                       postal_code="07200", city="x", reference=f"ref-{tag}")
     session.add(host)
     session.flush()
@@ -30,28 +30,28 @@ def _host(session, tag):
 
 def _hebergement(session, tag):
     host = _host(session, "h" + tag)
-    item = hosts.Hebergement(host_id=host.id, name=tag, address="x", postal_code="07200",
+    item = models.Hebergement(host_id=host.id, name=tag, address="x", postal_code="07200",
                              city="x", nature="meuble", classement="2", capacity=2)
     session.add(item)
     return item
 
 
 def _code(session, tag):
-    row = accounts.ActivationCode(host_id=_host(session, "c" + tag).id, code_digest=tag,
+    row = models.ActivationCode(host_id=_host(session, "c" + tag).id, code_digest=tag,
                                   expires_at=utcnow())
     session.add(row)
     return row
 
 
 def _session(session, tag):
-    row = accounts.HostSession(host_id=_host(session, "s" + tag).id, token_digest=tag,
+    row = models.HostSession(host_id=_host(session, "s" + tag).id, token_digest=tag,
                                auth_version="v", expires_at=utcnow())
     session.add(row)
     return row
 
 
 def _remember(session, tag):
-    row = accounts.RememberToken(host_id=_host(session, "r" + tag).id, selector=tag,
+    row = models.RememberToken(host_id=_host(session, "r" + tag).id, selector=tag,
                                  validator_digest="v", auth_version="v", expires_at=utcnow())
     session.add(row)
     return row
@@ -59,7 +59,7 @@ def _remember(session, tag):
 
 def _acceptance(session, tag):
     document = legal.current(session, "cgu")
-    row = legal.Acceptance(host_id=_host(session, "a" + tag).id, document_id=document.id,
+    row = models.Acceptance(host_id=_host(session, "a" + tag).id, document_id=document.id,
                            kind="cgu", version=document.version, sha256=tag)
     session.add(row)
     return row
@@ -75,45 +75,45 @@ def _simple(model, column, **values):
 
 
 def _agent(session, tag):
-    row = agents.Agent(email=f"{tag}@example.fr".lower(), name=tag, role="agent")
+    row = models.Agent(email=f"{tag}@example.fr".lower(), name=tag, role="agent")
     session.add(row)
     session.flush()
     return row
 
 
 def _agent_session(session, tag):
-    row = agents.AgentSession(agent_id=_agent(session, "s" + tag).id, token_digest=tag,
+    row = models.AgentSession(agent_id=_agent(session, "s" + tag).id, token_digest=tag,
                               auth_version="v", expires_at=utcnow())
     session.add(row)
     return row
 
 
 def _recovery(session, tag):
-    row = agents.RecoveryCode(agent_id=_agent(session, "r" + tag).id, code_digest=tag)
+    row = models.RecoveryCode(agent_id=_agent(session, "r" + tag).id, code_digest=tag)
     session.add(row)
     return row
 
 
 FACTORIES = {
-    legal.LegalDraft: ("body", _simple(legal.LegalDraft, "body", kind="cgu")),
-    documents.Document: ("title", _simple(documents.Document, "title", filename="x.pdf",
+    models.LegalDraft: ("body", _simple(models.LegalDraft, "body", kind="cgu")),
+    models.Document: ("title", _simple(models.Document, "title", filename="x.pdf",
                                           content=b"%PDF-", size=5)),
-    agents.Agent: ("name", _agent),
-    agents.AgentSession: ("token_digest", _agent_session),
-    agents.RecoveryCode: ("code_digest", _recovery),
-    audit.AuditEvent: ("action", _simple(audit.AuditEvent, "action", actor_kind="system")),
-    news.NewsItem: ("title", _simple(news.NewsItem, "title", body=".")),
-    legal.LegalDocument: ("title", _simple(legal.LegalDocument, "title", kind="cgu",
+    models.Agent: ("name", _agent),
+    models.AgentSession: ("token_digest", _agent_session),
+    models.RecoveryCode: ("code_digest", _recovery),
+    models.AuditEvent: ("action", _simple(models.AuditEvent, "action", actor_kind="system")),
+    models.NewsItem: ("title", _simple(models.NewsItem, "title", body=".")),
+    models.LegalDocument: ("title", _simple(models.LegalDocument, "title", kind="cgu",
                                            version=100, body=".", sha256=".")),
-    help.Tutorial: ("title", _simple(help.Tutorial, "title", url="https://x.example")),
-    hosts.Host: ("last_name", _host),
-    hosts.Hebergement: ("name", _hebergement),
-    accounts.ActivationCode: ("code_digest", _code),
-    accounts.HostSession: ("token_digest", _session),
-    accounts.RememberToken: ("selector", _remember),
-    accounts.LoginThrottle: ("key_digest", _simple(accounts.LoginThrottle, "key_digest")),
-    legal.Acceptance: ("sha256", _acceptance),
-    settings.Settings: None,  # one row per collectivité: see test_settings_are_separate
+    models.Tutorial: ("title", _simple(models.Tutorial, "title", url="https://x.example")),
+    models.Host: ("last_name", _host),
+    models.Hebergement: ("name", _hebergement),
+    models.ActivationCode: ("code_digest", _code),
+    models.HostSession: ("token_digest", _session),
+    models.RememberToken: ("selector", _remember),
+    models.LoginThrottle: ("key_digest", _simple(models.LoginThrottle, "key_digest")),
+    models.Acceptance: ("sha256", _acceptance),
+    models.Settings: None,  # one row per collectivité: see test_settings_are_separate
 }
 
 
@@ -123,7 +123,7 @@ def tenant_models():
 
 def test_every_tenant_model_has_a_separation_factory():
     assert set(tenant_models()) == set(FACTORIES), "add the new model to FACTORIES"
-    assert set(tenants.models.__all__) == {m.__name__ for m in tenant_models()}
+    assert set(models.__all__) == {m.__name__ for m in tenant_models()}
 
 
 def _tags(model, column):
@@ -171,9 +171,9 @@ def test_settings_are_separate(app):
 def test_tenant_tables_without_a_binding_fail_loudly(app):
     create_tenant(app, "alpha")
     with pytest.raises(NoTenantBound):
-        db.session.scalars(sa.select(news.NewsItem)).all()
+        db.session.scalars(sa.select(models.NewsItem)).all()
     with pytest.raises(NoTenantBound):
-        db.session.execute(sa.select(news.NewsItem.__table__)).all()
+        db.session.execute(sa.select(models.NewsItem.__table__)).all()
     with pytest.raises(NoTenantBound):
         current_tenant()
 
@@ -244,7 +244,7 @@ def test_pool_reuse_never_carries_a_tenant(backend, make_real_app):
     b = create_tenant(app, "beta", "Beta")
     for tenant in (a, b):
         with app.app_context(), db.tenant_context(tenant):
-            db.session.add(news.NewsItem(title=f"only-{tenant.slug}", body=".",
+            db.session.add(models.NewsItem(title=f"only-{tenant.slug}", body=".",
                                          published_at=utcnow()))
             db.session.commit()
     for tenant, other in ((a, b), (b, a), (a, b), (b, a)):
@@ -256,3 +256,31 @@ def test_pool_reuse_never_carries_a_tenant(backend, make_real_app):
         assert engine.pool.size() == 1
         with engine.connect() as conn:
             assert "tenant" not in conn.exec_driver_sql("SHOW search_path").scalar()
+
+
+def test_one_user_action_is_one_transaction(app):
+    """`db.attempt`: committed with its value, or rolled back with its French reason; anything
+    else rolls back too and is raised."""
+    from plateforme.errors import UserError
+
+    tenant = create_tenant(app, "alpha")
+
+    def add(title, refuse=None):
+        db.session.add(models.NewsItem(title=title, body="."))
+        db.session.flush()
+        if refuse:
+            raise refuse
+        return title.upper()
+
+    def titles():
+        return set(db.session.scalars(sa.select(models.NewsItem.title)))
+
+    with db.tenant_context(tenant):
+        done = db.attempt(add, "gardée")
+        assert done.ok and done.value == "GARDÉE" and done.error is None
+        refused = db.attempt(add, "refusée", UserError("Titre déjà pris."))
+        assert not refused.ok and refused.error == "Titre déjà pris."
+        assert isinstance(refused.refused, UserError) and refused.value is None
+        with pytest.raises(RuntimeError):
+            db.attempt(add, "en panne", RuntimeError("disque plein"))
+        assert {"gardée"} <= titles() and not {"refusée", "en panne"} & titles()

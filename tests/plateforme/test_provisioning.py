@@ -6,8 +6,9 @@ import sqlalchemy as sa
 from plateforme import migrate, provisioning, registry
 from plateforme.database import db
 from plateforme.errors import UserError
-from tenants import defaults, legal, news, settings
-from tests.conftest import create_tenant, get, host_of
+from tenants.collectivite import legal, news, settings
+from tenants.collectivite.models import LegalDocument, NewsItem, Settings
+from tests.conftest import create_tenant, get, host_of, replace_seed
 
 
 def schema_tables(app, tenant) -> set[str]:
@@ -54,8 +55,8 @@ def test_creating_again_changes_nothing(app):
     create_tenant(app, "vallee-verte", "Vallée Verte")
     tenant = create_tenant(app, "vallee-verte", "Vallée Verte")
     with db.tenant_context(tenant):
-        assert count(legal.LegalDocument) == 2
-        assert count(news.NewsItem) == 1
+        assert count(LegalDocument) == 2
+        assert count(NewsItem) == 1
     assert len(registry.all_collectivites(db.session)) >= 1
 
 
@@ -67,16 +68,16 @@ def test_a_slug_taken_by_another_name_is_refused(app):
 
 def test_a_failure_halfway_leaves_it_provisioning_and_a_rerun_finishes(app, monkeypatch):
     def fail_while_seeding(session, **_kwargs):
-        session.add(settings.Settings(id=1, display_name="à moitié", support_phone=""))
+        session.add(Settings(id=1, display_name="à moitié", support_phone=""))
         session.flush()
         raise RuntimeError("panne injectée pendant l'amorçage")
 
-    monkeypatch.setattr(defaults, "seed", fail_while_seeding)
+    replace_seed(app, monkeypatch, fail_while_seeding)
     with pytest.raises(RuntimeError, match="panne injectée"):
         create_tenant(app, "vallee-verte", "Vallée Verte")
     row = registry.require(db.session, "vallee-verte")
     assert row.status == "provisioning"
-    info = provisioning.tenant_info(row)
+    info = registry.tenant_info(row)
     # Nothing of the schema survived: tables, stamp and seed were one transaction.
     assert schema_tables(app, info) == set()
     response = get(app, host_of("vallee-verte"))
@@ -88,7 +89,7 @@ def test_a_failure_halfway_leaves_it_provisioning_and_a_rerun_finishes(app, monk
     assert registry.require(db.session, "vallee-verte").status == "active"
     with db.tenant_context(tenant):
         assert settings.get(db.session).display_name == "Vallée Verte"
-        assert count(legal.LegalDocument) == 2
+        assert count(LegalDocument) == 2
     assert get(app, host_of("vallee-verte")).status_code == 200
 
 
@@ -108,8 +109,8 @@ def test_a_crash_after_the_schema_but_before_activation_is_finished_by_a_rerun(a
     tenant = create_tenant(app, "vallee-verte", "Vallée Verte")
     assert registry.require(db.session, "vallee-verte").status == "active"
     with db.tenant_context(tenant):
-        assert count(legal.LegalDocument) == 2
-        assert count(news.NewsItem) == 1
+        assert count(LegalDocument) == 2
+        assert count(NewsItem) == 1
 
 
 def test_suspend_and_resume_follow_the_lifecycle(app):
@@ -121,7 +122,7 @@ def test_suspend_and_resume_follow_the_lifecycle(app):
 
 
 def test_a_collectivite_still_provisioning_cannot_be_resumed(app, monkeypatch):
-    monkeypatch.setattr(defaults, "seed", lambda *a, **k: (_ for _ in ()).throw(RuntimeError()))
+    replace_seed(app, monkeypatch, lambda *a, **k: (_ for _ in ()).throw(RuntimeError()))
     with pytest.raises(RuntimeError):
         create_tenant(app, "vallee-verte")
     with pytest.raises(UserError, match="pas encore provisionnée"):

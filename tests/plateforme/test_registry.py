@@ -5,6 +5,7 @@ import sqlalchemy as sa
 
 from plateforme import provisioning, registry
 from plateforme.database import db
+from plateforme.deployment import Platform
 from plateforme.errors import UserError
 from plateforme.registry import Collectivite, Domain
 from tests.conftest import TEST_DOMAIN
@@ -74,7 +75,7 @@ def test_a_collectivite_gets_its_platform_subdomain_as_primary_domain(app, make_
 def test_custom_domains_are_exact_and_one_of_them_is_primary(app, make_tenant):
     make_tenant("vallee-verte")
     make_tenant("autre")
-    platform = provisioning.Platform.from_config(app.config)
+    platform = Platform.from_config(app.config)
     provisioning.add_domain(db.session, platform, "vallee-verte", "taxe.vallee-verte.fr")
     provisioning.add_domain(db.session, platform, "vallee-verte", "TS.Vallee-Verte.fr",
                             primary=True)

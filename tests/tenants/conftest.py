@@ -1,5 +1,7 @@
-"""The host journey's fixtures: a collectivité with imported hosts, and a browser-like client
-that reads the CSRF token from each page it posts from, as a browser would."""
+"""Fixtures of a collectivité's packages: a collectivité with imported hosts, a browser-like
+client that reads the CSRF token from each page it posts from, as a browser would; and console
+agents created, invited and enrolled through the product's own functions, with a clock for TOTP
+(a code is accepted once, so successive logins need successive steps)."""
 
 from __future__ import annotations
 
@@ -7,12 +9,19 @@ import re
 from html import unescape
 from pathlib import Path
 
+import pyotp
 import pytest
 from flask import current_app
 
 from plateforme.database import db
-from tenants import accounts, activation, importing, settings
-from tenants.hosts import Host
+from tenants.access.rules import Role
+from tenants.agents import accounts as agents
+from tenants.agents import totp
+from tenants.collectivite import settings
+from tenants.core.dates import utcnow
+from tenants.core.keys import Keys
+from tenants.hosts import activation, codes, importing
+from tenants.hosts.models import Host
 from tests.conftest import create_tenant, host_of, isolated
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
@@ -66,6 +75,17 @@ def messages(html: str) -> list[str]:
     return [unescape(" ".join(re.sub(r"<[^>]+>", " ", b).split())) for b in blocks]
 
 
+def vallee_with_hosts(app):
+    """For an application of a test's own: the collectivité "vallee" with the fixture's hosts
+    imported and Élodie Martin activated; returns (tenant, her login)."""
+    with app.app_context():
+        tenant = create_tenant(app, "vallee", "Vallée Verte")
+        with db.tenant_context(tenant):
+            importing.import_hosts(db.session, (FIXTURES / "hebergeurs.csv").read_bytes())
+            db.session.commit()
+        return tenant, activated(tenant)
+
+
 @pytest.fixture
 def tenant(app):
     tenant = create_tenant(app, "vallee", "Vallée Verte")
@@ -88,8 +108,8 @@ def client(app, tenant):
     return Client(app, host_of(tenant.slug))
 
 
-def keys_for(tenant) -> accounts.Keys:
-    return accounts.Keys(current_app.secret_key, tenant.schema)
+def keys_for(tenant) -> Keys:
+    return Keys(current_app.secret_key, tenant.schema)
 
 
 def host_by_name(last_name: str) -> Host:
@@ -100,7 +120,7 @@ def host_by_name(last_name: str) -> Host:
 
 def issue(tenant, last_name: str, days: int = 90) -> str:
     with db.tenant_context(tenant):
-        code = accounts.issue_code(db.session, keys_for(tenant), host_by_name(last_name), days)
+        code = codes.issue_code(db.session, keys_for(tenant), host_by_name(last_name), days)
         db.session.commit()
     return code
 
@@ -126,4 +146,93 @@ def logged_in(client, host_email):
     """A host logged in who accepted the CGU."""
     client.login(host_email)
     client.accept_cgu()
+    return client
+
+
+# --- the console ---------------------------------------------------------------------------
+
+
+AGENT_PASSWORD = "un bureau calme au bord du canal"
+
+
+class Clock:
+    def __init__(self):
+        import time
+
+        self.now = time.time()
+
+    def time(self):
+        return self.now
+
+    def tick(self, seconds=30):
+        self.now += seconds
+
+
+@pytest.fixture
+def utc_clock(monkeypatch):
+    """`utcnow()` in every module of the collectivité's code, moved by the test: `clock[0]`."""
+    import sys
+
+    from tenants.core import dates
+
+    clock = [dates.utcnow()]
+    original = dates.utcnow
+    for name, module in list(sys.modules.items()):
+        if name.startswith("tenants.") and getattr(module, "utcnow", None) is original:
+            monkeypatch.setattr(module, "utcnow", lambda: clock[0])
+    return clock
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    clock = Clock()
+    monkeypatch.setattr(totp.time, "time", clock.time)
+    return clock
+
+
+def make_agent(tenant, email, role=Role.AGENT, name=None):
+    """An agent who accepted the invitation and enrolled; returns (email, totp secret)."""
+    with db.tenant_context(tenant):
+        agent = agents.create(db.session, email, name or email.split("@")[0].title(), role)
+        agents.set_password(db.session, agent, AGENT_PASSWORD, "Vallée Verte")
+        secret = totp.start_enrolment(agent)
+        agent.totp_enabled_at = utcnow()
+        totp.new_recovery_codes(db.session, keys_for(tenant), agent)
+        db.session.commit()
+    return email, secret
+
+
+class ConsoleClient(Client):
+    def console_login(self, email, secret, clock, password=AGENT_PASSWORD):
+        clock.tick()
+        self.post("/admin/connexion", {"email": email, "password": password})
+        return self.post("/admin/verification", {"code": pyotp.TOTP(secret).at(clock.now)})
+
+
+@pytest.fixture
+def admin(tenant):
+    return make_agent(tenant, "admin@vallee-verte.fr", Role.ADMINISTRATEUR, "Alice Admin")
+
+
+@pytest.fixture
+def agent(tenant):
+    return make_agent(tenant, "agent@vallee-verte.fr", Role.AGENT, "Bruno Agent")
+
+
+@pytest.fixture
+def console(app, tenant):
+    return ConsoleClient(app, "vallee.taxesejour.test")
+
+
+@pytest.fixture
+def as_admin(console, admin, clock):
+    response = console.console_login(*admin, clock)
+    assert response.status_code == 302, response.text
+    return console
+
+
+@pytest.fixture
+def as_agent(app, tenant, agent, clock):
+    client = ConsoleClient(app, "vallee.taxesejour.test")
+    assert client.console_login(*agent, clock).status_code == 302
     return client

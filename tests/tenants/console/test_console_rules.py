@@ -4,8 +4,7 @@ run as anonymous, host, agent, administrator and another collectivité's adminis
 import pytest
 
 from tests.conftest import create_tenant, host_of
-from tests.tenants.conftest import Client
-from tests.tenants.console.conftest import ConsoleClient, make_agent
+from tests.tenants.conftest import Client, ConsoleClient, make_agent
 
 CONSOLE_ACCESS = {"console:agent", "console:administrateur", "console:step"}
 

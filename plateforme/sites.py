@@ -1,0 +1,208 @@
+"""The host middleware: from the request's Host header to a collectivité bound for the request.
+
+The tenant comes from the Host header only, normalised and matched exactly against the registry's
+domains; never from X-Forwarded-Host (unless an operator configures a proxy to rewrite Host), a
+header, a query parameter or a cookie.
+
+Outcomes: a collectivité's host gets its pages, with its schema bound; the apex and www get the
+platform's pages; an unknown subdomain of the platform gets a French 404; any other host gets 400;
+a suspended (or not yet provisioned, or archived) collectivité gets a French 503.
+
+Lookups are cached in the process. The cache is dropped explicitly when this process changes the
+registry, and every `TENANT_CACHE_CHECK_SECONDS` (2 s by default, 5 s at most) a request reads the
+registry's version number, one indexed single-row query, so that a change made by another process
+takes effect within that bound.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+import threading
+import time
+import weakref
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask import Flask, abort, current_app, g, request
+
+from plateforme import registry, tenancy
+from plateforme.hostnames import InvalidHost, normalise_host
+from plateforme.tenancy import TenantInfo
+
+log = logging.getLogger(__name__)
+
+SITE_KEY = "taxesejour.site"
+CACHE_LIMIT = 10_000
+
+
+class SiteKind(enum.Enum):
+    TENANT = "tenant"
+    PLATFORM = "platform"
+    UNKNOWN_SUBDOMAIN = "unknown_subdomain"
+    FOREIGN = "foreign"
+    UNAVAILABLE = "unavailable"
+
+
+@dataclass(frozen=True)
+class Site:
+    kind: SiteKind
+    host: str
+    tenant: TenantInfo | None = None
+
+    @property
+    def realm(self) -> str:
+        """Which routes this request may reach (see plateforme.routing)."""
+        if self.kind is SiteKind.TENANT:
+            return "tenant"
+        if self.kind is SiteKind.PLATFORM:
+            return "platform"
+        return "none"
+
+
+_resolvers: weakref.WeakSet[SiteResolver] = weakref.WeakSet()
+
+
+def invalidate_local_caches() -> None:
+    """Drop every cached lookup of this process (called after a registry change commits)."""
+    for resolver in list(_resolvers):
+        resolver.invalidate()
+
+
+registry.on_change.append(invalidate_local_caches)
+
+
+class SiteResolver:
+    """Host → Site, cached in the process and refreshed when the registry's version moves."""
+
+    def __init__(self, state, platform_domain: str, check_seconds: float):
+        self.state = state
+        self.platform_domain = normalise_host(platform_domain)
+        self.check_seconds = check_seconds
+        self._cache: dict[str, Site] = {}
+        # Bumped whenever the cache is dropped: a lookup that started before a drop is not
+        # stored after it, or a stale answer would outlive the change that dropped the cache.
+        self._generation = 0
+        self._version: int | None = None
+        self._checked_at = float("-inf")
+        self._lock = threading.Lock()
+        self.lookups = 0  # registry queries made, for tests and benchmarks
+        _resolvers.add(self)
+
+    def invalidate(self) -> None:
+        with self._lock:
+            self._cache = {}
+            self._generation += 1
+            self._checked_at = float("-inf")
+
+    def resolve(self, raw_host: str) -> Site:
+        try:
+            host = normalise_host(raw_host)
+        except InvalidHost:
+            return Site(SiteKind.FOREIGN, str(raw_host)[:255])
+        if host in (self.platform_domain, "www." + self.platform_domain):
+            return Site(SiteKind.PLATFORM, host)
+        try:
+            self._refresh_if_due()
+            site = self._cache.get(host)
+            if site is None:
+                generation = self._generation
+                site = self._lookup(host)
+                with self._lock:
+                    if generation == self._generation:
+                        if len(self._cache) >= CACHE_LIMIT:
+                            self._cache = {}
+                        self._cache[host] = site
+            return site
+        except sa.exc.SQLAlchemyError:
+            log.exception("registry unreachable while resolving %s", host)
+            return Site(SiteKind.UNAVAILABLE, host)
+
+    def _refresh_if_due(self) -> None:
+        now = time.monotonic()
+        if now - self._checked_at < self.check_seconds:
+            return
+        with self.state.shared_connection() as conn:
+            version = registry.read_version(conn)
+        with self._lock:
+            if version != self._version:
+                self._cache = {}
+                self._generation += 1
+                self._version = version
+            self._checked_at = now
+
+    def _lookup(self, host: str) -> Site:
+        self.lookups += 1
+        c = registry.Collectivite.__table__
+        d = registry.Domain.__table__
+        p = d.alias("primary_domain")
+        primary = (sa.select(p.c.host)
+                   .where(p.c.collectivite_id == c.c.id, p.c.is_primary)
+                   .limit(1).scalar_subquery())
+        query = (sa.select(c.c.id, c.c.slug, c.c.name, c.c.status, c.c.schema_name, c.c.server,
+                           primary.label("primary_host"))
+                 .select_from(d.join(c, d.c.collectivite_id == c.c.id))
+                 .where(d.c.host == host))
+        with self.state.shared_connection() as conn:
+            row = conn.execute(query).first()
+        if row is not None:
+            tenant = TenantInfo(id=row.id, slug=row.slug, name=row.name, status=row.status,
+                                schema=row.schema_name, server=row.server,
+                                primary_host=row.primary_host or host)
+            return Site(SiteKind.TENANT, host, tenant)
+        if host.endswith("." + self.platform_domain):
+            return Site(SiteKind.UNKNOWN_SUBDOMAIN, host)
+        return Site(SiteKind.FOREIGN, host)
+
+
+def site_for(environ, app: Flask) -> Site:
+    """The request's site, resolved once and kept in the WSGI environ."""
+    site = environ.get(SITE_KEY)
+    if site is None:
+        resolver = app.extensions["taxesejour.resolver"]
+        site = environ[SITE_KEY] = resolver.resolve(environ.get("HTTP_HOST", ""))
+    return site
+
+
+#: Outcomes whose French error page is served with the platform's static files.
+STYLED_ERRORS = (SiteKind.TENANT, SiteKind.UNKNOWN_SUBDOMAIN)
+
+
+def current_site() -> Site:
+    return site_for(request.environ, current_app)
+
+
+def _bind_request_site():
+    """First before-request hook: refuse what has no site, bind the collectivité's schema."""
+    site = current_site()
+    g.site = site
+    if request.endpoint == "static" and site.kind in STYLED_ERRORS:
+        return None  # the stylesheet of the error page below
+    if site.kind is SiteKind.FOREIGN:
+        abort(400)
+    if site.kind is SiteKind.UNKNOWN_SUBDOMAIN:
+        abort(404)
+    if site.kind is SiteKind.UNAVAILABLE:
+        abort(503)
+    if site.kind is SiteKind.TENANT:
+        if site.tenant.status != "provisioning":
+            # Bound even when closed: its 503 page still shows its support number.
+            g._tenant_token = tenancy.bind(site.tenant, current_app.extensions["taxesejour.db"])
+        if not site.tenant.is_open:
+            abort(503)
+    return None
+
+
+def _unbind_request_site(_exc=None):
+    token = g.pop("_tenant_token", None)
+    if token is not None:
+        tenancy.unbind(token)
+
+
+def init_app(app: Flask) -> None:
+    app.extensions["taxesejour.resolver"] = SiteResolver(
+        app.extensions["taxesejour.db"], app.config["PLATFORM_DOMAIN"],
+        app.config["TENANT_CACHE_CHECK_SECONDS"])
+    # First of all before-request hooks: nothing runs for a request before its site is known.
+    app.before_request_funcs.setdefault(None, []).insert(0, _bind_request_site)
+    app.teardown_request(_unbind_request_site)

@@ -1,0 +1,98 @@
+"""The collectivité's documents for hosts ("Mes documents"): PDFs only, size-limited, ordered;
+one of them may replace the generated "GUIDE DE LA TÉLÉDÉCLARATION"."""
+
+from __future__ import annotations
+
+import enum
+import io
+import re
+import unicodedata
+
+import sqlalchemy as sa
+from pypdf import PdfReader
+from pypdf.errors import PdfReadError
+from sqlalchemy.orm import Session
+
+from plateforme.errors import UserError
+from tenants.audit import journal
+from tenants.audit.journal import Actor
+from tenants.collectivite.models import Document
+from tenants.core import validation
+
+MAX_BYTES = 10 * 1024 * 1024
+
+
+def check_pdf(data: bytes) -> int:
+    """The page count of a real PDF; UserError for anything else."""
+    if not data:
+        raise UserError("Aucun fichier reçu.")
+    if len(data) > MAX_BYTES:
+        raise UserError("Document trop lourd : 10 Mo au plus.")
+    if not data.startswith(b"%PDF-"):
+        raise UserError("Format refusé : seuls les documents PDF sont acceptés.")
+    try:
+        reader = PdfReader(io.BytesIO(data), strict=False)
+        if reader.is_encrypted:
+            raise UserError("Document protégé par un mot de passe : envoyez une version "
+                            "sans protection.")
+        pages = len(reader.pages)
+    except (PdfReadError, ValueError, KeyError, OSError):
+        raise UserError("Ce fichier n'est pas un PDF lisible.") from None
+    if pages == 0:
+        raise UserError("Ce PDF n'a aucune page.")
+    return pages
+
+
+def safe_filename(title: str) -> str:
+    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_title.lower()).strip("-")[:100] or "document"
+    return f"{slug}.pdf"
+
+
+class DocumentAction(enum.StrEnum):
+    MONTER = "monter"
+    DESCENDRE = "descendre"
+    SUPPRIMER = "supprimer"
+
+
+def add(session: Session, title: str, data: bytes, is_guide: bool = False,
+        by: Actor = journal.SYSTEM) -> Document:
+    title = validation.required(title, "Titre", 200)
+    check_pdf(data)
+    if is_guide:
+        session.execute(sa.update(Document).values(is_guide=False))
+    last = session.scalar(sa.select(sa.func.max(Document.position))) or 0
+    document = Document(title=title, filename=safe_filename(title), content=data,
+                        size=len(data), position=last + 1, is_guide=is_guide)
+    session.add(document)
+    session.flush()
+    journal.record(session, "document.added", by, target=document.title, size=document.size,
+                   guide=is_guide)
+    return document
+
+
+def ordered(session: Session) -> list[Document]:
+    return list(session.scalars(sa.select(Document).order_by(Document.position, Document.id)))
+
+
+def guide(session: Session) -> Document | None:
+    return session.scalar(sa.select(Document).where(Document.is_guide.is_(True)))
+
+
+def move(session: Session, document: Document, offset: int) -> None:
+    """Swap with the neighbour above (-1) or below (+1)."""
+    items = ordered(session)
+    index = items.index(document)
+    other = index + offset
+    if 0 <= other < len(items):
+        items[index], items[other] = items[other], items[index]
+    for position, item in enumerate(items, start=1):
+        item.position = position
+
+
+def act(session: Session, document: Document, action: DocumentAction, by: Actor) -> None:
+    if action is DocumentAction.SUPPRIMER:
+        session.delete(document)
+    else:
+        move(session, document, -1 if action is DocumentAction.MONTER else 1)
+    journal.record(session, f"document.{action}", by, target=document.title)

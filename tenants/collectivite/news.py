@@ -1,0 +1,68 @@
+"""The collectivité's news ("ACTUALITÉS"): written, scheduled, published and pinned in the
+console, shown to hosts newest first (pinned ones on top)."""
+
+from __future__ import annotations
+
+import enum
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from tenants.audit import journal
+from tenants.audit.journal import Actor
+from tenants.collectivite.models import NewsItem
+from tenants.core import validation
+from tenants.core.dates import to_utc, utcnow
+
+
+class NewsAction(enum.StrEnum):
+    """What the console's buttons do to an item (the last segment of their URL)."""
+
+    PUBLIER = "publier"
+    DEPUBLIER = "depublier"
+    EPINGLER = "epingler"
+    DESEPINGLER = "desepingler"
+    SUPPRIMER = "supprimer"
+
+
+def all_items(session: Session) -> list[NewsItem]:
+    """Every item for the console: drafts and scheduled ones first, then newest."""
+    return list(session.scalars(sa.select(NewsItem).order_by(
+        NewsItem.published_at.is_(None).desc(), NewsItem.published_at.desc(),
+        NewsItem.id.desc())))
+
+
+def published(session: Session, limit: int = 10) -> list[NewsItem]:
+    now = utcnow()
+    query = (sa.select(NewsItem)
+             .where(NewsItem.published_at.is_not(None), NewsItem.published_at <= now)
+             .order_by(NewsItem.pinned.desc(), NewsItem.published_at.desc(), NewsItem.id.desc())
+             .limit(limit))
+    return list(session.scalars(query))
+
+
+def save(session: Session, item: NewsItem | None, data: dict, by: Actor) -> NewsItem:
+    """Create (`item` None) or change an item; `published_at` is typed in Paris time."""
+    if item is None:
+        item = NewsItem(title="", body="")
+        session.add(item)
+    item.title = validation.required(data["title"], "Titre", 200)
+    item.body = (data["body"] or "").strip()
+    item.published_at = to_utc(data["published_at"])
+    item.pinned = bool(data["pinned"])
+    session.flush()
+    journal.record(session, "news.saved", by, target=item.title, news_id=item.id,
+                   state=item.state)
+    return item
+
+
+def act(session: Session, item: NewsItem, action: NewsAction, by: Actor) -> None:
+    if action is NewsAction.PUBLIER:
+        item.published_at = utcnow()
+    elif action is NewsAction.DEPUBLIER:
+        item.published_at = None
+    elif action in (NewsAction.EPINGLER, NewsAction.DESEPINGLER):
+        item.pinned = action is NewsAction.EPINGLER
+    else:
+        session.delete(item)
+    journal.record(session, f"news.{action}", by, target=item.title, news_id=item.id)

@@ -1,0 +1,70 @@
+"""The collectivité's public pages: its colours and logo, its legal texts, its accessibility
+statement."""
+
+from flask import abort, make_response, render_template
+
+from plateforme import tenancy
+from plateforme.database import db
+from plateforme.routing import TenantBlueprint
+from tenants.access.rules import public
+from tenants.collectivite import legal, settings
+
+bp = TenantBlueprint("collectivite", __name__)
+
+
+def template_settings() -> dict:
+    """Every page of a collectivité, error pages included, shows its name and support number."""
+    if tenancy.current_binding() is None:
+        return {}
+    try:
+        return {"settings": settings.get(db.session)}
+    except Exception:  # noqa: BLE001 - an error page must render even if the database failed
+        db.session.rollback()
+        return {}
+
+
+@bp.get("/marque/couleurs.css")
+@public
+def brand_css():
+    """The collectivité's colour, as a stylesheet (the CSP allows no inline style)."""
+    colour = settings.get(db.session).brand_colour
+    response = make_response(f":root {{ --brand: {colour}; }}\n")
+    response.headers["Content-Type"] = "text/css; charset=utf-8"
+    return response
+
+
+@bp.get("/marque/logo.png")
+@public
+def logo():
+    data = settings.get(db.session).logo_png
+    if not data:
+        abort(404)
+    response = make_response(data)
+    response.headers["Content-Type"] = "image/png"
+    return response
+
+
+@bp.get("/accessibilite")
+@public
+def accessibility():
+    return render_template("accessibilite.html")
+
+
+@bp.get("/conditions-generales")
+@public
+def cgu_text():
+    return _document("cgu")
+
+
+@bp.get("/politique-de-confidentialite")
+@public
+def privacy_text():
+    return _document("privacy")
+
+
+def _document(kind: str):
+    document = legal.current(db.session, kind)
+    if document is None:
+        abort(404)
+    return render_template("collectivite/public/legal_document.html", document=document,
+                           html=legal.render(document))

@@ -1,0 +1,39 @@
+"""Markdown written by a collectivité's agents, shown to hosts.
+
+Two renderings: `safe_markdown` for news, home texts and previews (raw HTML never rendered, then
+cleaned by nh3 to an allow-list of tags and of link schemes), and `legal_html` for the CGU and
+privacy policy (CommonMark with raw HTML escaped: the text hosts accept is shown as written).
+"""
+
+from __future__ import annotations
+
+import re
+
+import nh3
+from markdown_it import MarkdownIt
+from markupsafe import Markup
+
+_markdown = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")
+_legal = MarkdownIt("commonmark", {"html": False})
+_TAGS = {"p", "br", "strong", "em", "a", "ul", "ol", "li", "h2", "h3", "h4", "blockquote",
+         "code", "pre", "hr", "table", "thead", "tbody", "tr", "th", "td"}
+
+
+def render_markdown(text: str | None) -> str:
+    """Safe HTML from an agent's Markdown: no script, no style, no event handler, links only
+    to http, https and mailto."""
+    html = _markdown.render(text or "")
+    # Headings shift down one level: the page owns its h1.
+    html = re.sub(r"<(/?)h1>", r"<\1h2>", html)
+    return nh3.clean(html, tags=_TAGS, attributes={"a": {"href", "title"}},
+                     url_schemes={"http", "https", "mailto"}, link_rel="noopener noreferrer")
+
+
+def safe_markdown(text: str | None) -> Markup:
+    """The template filter: render_markdown's output went through nh3's allow-list."""
+    return Markup(render_markdown(text))  # noqa: S704
+
+
+def legal_html(text: str) -> str:
+    """A legal text as HTML; raw HTML in the source is escaped, never rendered."""
+    return _legal.render(text)

@@ -1,0 +1,112 @@
+"""`flask demo`: the demo collectivité, created or brought up to date, and the URL to open."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+import sqlalchemy as sa
+from flask import current_app
+from flask.cli import with_appcontext
+
+from plateforme import migrate, provisioning, registry
+from plateforme.cli import reports_errors
+from plateforme.database import db
+from plateforme.deployment import Platform
+from plateforme.errors import UserError
+from tenants.access import passwords
+from tenants.access.rules import Role
+from tenants.agents import accounts as agents
+from tenants.collectivite import settings
+from tenants.core.dates import utcnow
+from tenants.core.keys import current_keys
+from tenants.core.validation import parse_phone
+from tenants.hosts import accounts as hosts
+from tenants.hosts import codes, importing
+from tenants.hosts.models import Host
+
+DEMO_SLUG = "communautesoragout"
+DEMO_NAME = "Communauté Soragout"
+DEMO_PHONE = "04 75 12 34 56"
+DEMO_HOSTS = Path(__file__).with_name("hebergeurs.csv")
+# A host already active, to try the dashboard at once (demo only: this password is public).
+DEMO_LOGIN = "paul.durand@example.fr"
+DEMO_PASSWORD = "démonstration de la taxe de séjour"  # noqa: S105 - public on purpose
+DEMO_ADMIN = "admin@communautesoragout.example.fr"
+
+
+def ensure_demo(app) -> str:
+    """Create (or refresh) the demo collectivité; returns its URL."""
+    config = app.config
+    platform = Platform.from_config(config)
+    migrate.upgrade_shared(db.state, config["SHARED_MIGRATIONS_DIR"])
+    collectivite, _created = provisioning.create(
+        db.state, db.session, platform, slug=DEMO_SLUG, name=DEMO_NAME,
+        kind="communaute_de_communes")
+    if collectivite.status == "suspended":
+        provisioning.set_status(db.session, DEMO_SLUG, "active")
+    report = migrate.migrate(db.state, db.session, shared_dir=config["SHARED_MIGRATIONS_DIR"],
+                             tenant_dir=config["TENANT_MIGRATIONS_DIR"], slugs=[DEMO_SLUG],
+                             workers=1)
+    failed = [o for o in report.outcomes if o.status == "failed"]
+    if failed:
+        raise RuntimeError(failed[0].error)
+    return platform.url(collectivite.primary_domain.host)
+
+
+def seed_hosts(app, tenant) -> str:
+    """Demo hosts (imported once), an active account, and a fresh activation code for Élodie
+    Martin at every run; returns that code."""
+    with db.tenant_context(tenant):
+        if db.session.scalar(sa.select(sa.func.count()).select_from(Host)) == 0:
+            importing.import_hosts(db.session, DEMO_HOSTS.read_bytes())
+            settings.get(db.session).support_phone = parse_phone(DEMO_PHONE)
+        durand = hosts.by_email(db.session, DEMO_LOGIN)
+        if durand.password_hash is None:
+            durand.password_hash = passwords.hash_password(DEMO_PASSWORD)
+            durand.legacy = False
+            durand.activated_at = utcnow()
+        martin = db.session.scalar(sa.select(Host).where(Host.reference == "H001"))
+        if martin.password_hash is not None:  # activated in an earlier demo: start again
+            martin.password_hash, martin.email, martin.activated_at = None, None, None
+        code = codes.issue_code(db.session, current_keys(), martin,
+                                app.config["ACTIVATION_CODE_DAYS"])
+        db.session.commit()
+    return code
+
+
+def console_access(tenant) -> str:
+    """The demo's console administrator: an invitation link while it has no password."""
+    with db.tenant_context(tenant):
+        admin = agents.by_email(db.session, DEMO_ADMIN)
+        if admin is None:
+            admin = agents.create(db.session, DEMO_ADMIN, "Administrateur de démonstration",
+                                  Role.ADMINISTRATEUR)
+            db.session.commit()
+        if admin.password_hash is not None:
+            return f"Console : {DEMO_ADMIN} (mot de passe et code choisis à l'invitation)"
+        link = agents.invitation_link(current_keys(), admin)
+        return f"Console : invitation de {DEMO_ADMIN} → {link}"
+
+
+@click.command("demo")
+@with_appcontext
+@reports_errors
+def demo_command():
+    """Create or refresh the demo collectivité and print the URL to open."""
+    if current_app.config["ENV_NAME"] == "production":
+        raise UserError("La démonstration n'est pas disponible en production : son mot de "
+                        "passe est public.")
+    url = ensure_demo(current_app)
+    tenant = registry.tenant_info(registry.require(db.session, DEMO_SLUG))
+    db.session.commit()
+    code = seed_hosts(current_app, tenant)
+    console = console_access(tenant)
+    click.echo(f"Collectivité de démonstration « {DEMO_NAME} » prête.")
+    click.echo(f"  Activer un compte : « Activer mon compte », code d'activation {code}")
+    click.echo(f"  Se connecter : {DEMO_LOGIN} / {DEMO_PASSWORD}")
+    click.echo(f"  {console}")
+    if current_app.config["MAIL_BACKEND"] == "file":
+        outbox = current_app.config["MAIL_OUTBOX_DIR"]
+        click.echo(f"  Courriels envoyés (mot de passe oublié) : {outbox}")
+    click.echo(f"Ouvrez {url}")

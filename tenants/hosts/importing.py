@@ -1,0 +1,227 @@
+"""Importing hosts and hébergements from the collectivité's CSV.
+
+UTF-8 (with or without BOM), `;` or `,` separated, a header row. Every row is checked before
+anything is written: the report names each bad row by its line number in the file, with its
+reasons, and then nothing at all is imported. Rows sharing a `reference` are one host with
+several hébergements; a `reference` already known attaches the new hébergements to that host.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from plateforme.errors import UserError
+from tenants.audit import journal
+from tenants.audit.journal import Actor
+from tenants.core import validation
+from tenants.hosts import natures
+from tenants.hosts.models import Hebergement, Host
+
+REQUIRED_COLUMNS = ("civilite", "nom", "prenom", "adresse", "code_postal", "commune",
+                    "hebergement_nom", "hebergement_adresse", "hebergement_code_postal",
+                    "hebergement_commune", "nature", "classement", "capacite")
+OPTIONAL_COLUMNS = ("email", "telephone", "compte_avant_2019", "reference")
+MAX_ROWS = 20_000
+
+
+@dataclass
+class RowError:
+    line: int
+    reasons: list[str]
+
+    def __str__(self) -> str:
+        return f"ligne {self.line} : " + " ; ".join(self.reasons)
+
+
+@dataclass
+class ImportReport:
+    hosts_created: int = 0
+    hosts_updated: int = 0
+    hebergements_created: int = 0
+    errors: list[RowError] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+@dataclass
+class _HostRow:
+    line: int
+    reference: str | None
+    values: dict
+    hebergement: dict
+
+
+class ImportRejected(UserError):
+    def __init__(self, report: ImportReport):
+        super().__init__(f"{len(report.errors)} ligne(s) en erreur : rien n'a été importé.")
+        self.report = report
+
+
+def read_rows(data: bytes) -> tuple[list[str], list[tuple[int, dict]]]:
+    """Decode and split the file; raise UserError for a file that is not a usable CSV."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise UserError(
+            "Le fichier n'est pas encodé en UTF-8 : enregistrez-le en « CSV UTF-8 ».") from None
+    if not text.strip():
+        raise UserError("Le fichier est vide.")
+    first_line = text.splitlines()[0]
+    delimiter = ";" if first_line.count(";") >= first_line.count(",") else ","
+    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
+    header = [(h or "").strip().lower() for h in reader.fieldnames or []]
+    reader.fieldnames = header
+    missing = [c for c in REQUIRED_COLUMNS if c not in header]
+    if missing:
+        raise UserError("Colonne(s) obligatoire(s) absente(s) de la ligne d'en-tête : "
+                        + ", ".join(missing) + ".")
+    unknown = [c for c in header if c and c not in REQUIRED_COLUMNS + OPTIONAL_COLUMNS]
+    if unknown:
+        raise UserError("Colonne(s) inconnue(s) : " + ", ".join(unknown) + ".")
+    rows = []
+    for row in reader:
+        if None in row:
+            rows.append((reader.line_num, {"__extra__": True}))
+            continue
+        values = {k: (v or "").strip() for k, v in row.items()}
+        if any(values.values()):
+            rows.append((reader.line_num, values))
+        if len(rows) > MAX_ROWS:
+            raise UserError(f"Le fichier dépasse {MAX_ROWS} lignes : découpez-le.")
+    if not rows:
+        raise UserError("Le fichier ne contient aucune ligne de données.")
+    return header, rows
+
+
+def _check_row(line: int, row: dict) -> tuple[_HostRow | None, list[str]]:
+    reasons: list[str] = []
+    if row.get("__extra__"):
+        return None, ["plus de valeurs que de colonnes (séparateur dans une valeur ?)"]
+
+    def take(parse, *args):
+        try:
+            return parse(*args)
+        except UserError as error:
+            reasons.append(error.message)
+            return None
+
+    values = {
+        "civility": take(natures.parse_civility, row["civilite"]),
+        "last_name": take(validation.required, row["nom"], "nom", 100),
+        "first_name": take(validation.required, row["prenom"], "prénom", 100),
+        "address": take(validation.required, row["adresse"], "adresse", 200),
+        "postal_code": take(validation.parse_postal_code, row["code_postal"]),
+        "city": take(validation.required, row["commune"], "commune", 100),
+        "email": take(validation.parse_email, row.get("email")),
+        "phone": take(validation.parse_phone, row.get("telephone")),
+        "legacy": take(_parse_yes_no, row.get("compte_avant_2019", "")),
+    }
+    nature = take(natures.parse_nature, row["nature"])
+    hebergement = {
+        "name": take(validation.required, row["hebergement_nom"], "nom de l'hébergement", 200),
+        "address": take(validation.required, row["hebergement_adresse"],
+                        "adresse de l'hébergement", 200),
+        "postal_code": take(validation.parse_postal_code, row["hebergement_code_postal"]),
+        "city": take(validation.required, row["hebergement_commune"],
+                     "commune de l'hébergement", 100),
+        "nature": nature,
+        "classement": take(natures.parse_classement, row["classement"], nature) if nature else None,
+        "capacity": take(natures.parse_capacity, row["capacite"]),
+    }
+    if values["legacy"] and not values["email"]:
+        reasons.append("un compte d'avant 2019 a besoin d'une adresse électronique pour "
+                       "réinitialiser son mot de passe")
+    reference = row.get("reference") or None
+    if reference and len(reference) > 64:
+        reasons.append("référence trop longue (64 caractères au plus)")
+    if reasons:
+        return None, reasons
+    return _HostRow(line, reference, values, hebergement), []
+
+
+def _parse_yes_no(value: str) -> bool:
+    folded = validation.plain(value)
+    if folded in ("", "non", "n", "no", "0", "faux", "false"):
+        return False
+    if folded in ("oui", "o", "yes", "y", "1", "vrai", "true"):
+        return True
+    raise UserError(f"compte_avant_2019 « {value} » invalide (oui ou non)")
+
+
+def import_hosts(session: Session, data: bytes) -> ImportReport:
+    """Check everything, then write everything (the caller commits) or raise ImportRejected."""
+    _header, rows = read_rows(data)
+    report = ImportReport()
+    checked: list[_HostRow] = []
+    for line, row in rows:
+        host_row, reasons = _check_row(line, row)
+        if reasons:
+            report.errors.append(RowError(line, reasons))
+        else:
+            checked.append(host_row)
+    _check_consistency(session, checked, report)
+    if report.errors:
+        report.errors.sort(key=lambda e: e.line)
+        raise ImportRejected(report)
+
+    by_reference: dict[str, Host] = {}
+    for row in checked:
+        host = by_reference.get(row.reference) if row.reference else None
+        if host is None and row.reference:
+            host = session.scalar(sa.select(Host).where(Host.reference == row.reference))
+            if host is not None:
+                report.hosts_updated += 1
+        if host is None:
+            host = Host(reference=row.reference, **row.values)
+            session.add(host)
+            report.hosts_created += 1
+        if row.reference:
+            by_reference[row.reference] = host
+        host.hebergements.append(Hebergement(**row.hebergement))
+        report.hebergements_created += 1
+    session.flush()
+    return report
+
+
+def _check_consistency(session: Session, rows: list[_HostRow], report: ImportReport) -> None:
+    """Across rows and against the database: one email per account, one identity per
+    reference."""
+    first_by_reference: dict[str, _HostRow] = {}
+    email_owner: dict[str, str] = {}
+    for row in rows:
+        reasons = []
+        if row.reference:
+            first = first_by_reference.setdefault(row.reference, row)
+            if first is not row:
+                differing = [k for k in ("last_name", "first_name", "email")
+                             if first.values[k] != row.values[k]]
+                if differing:
+                    reasons.append(f"même référence « {row.reference} » qu'à la ligne "
+                                   f"{first.line} mais un autre hébergeur")
+        email = row.values["email"]
+        if email:
+            owner = row.reference or f"ligne {row.line}"
+            if email_owner.setdefault(email, owner) != owner:
+                reasons.append(f"adresse électronique {email} déjà utilisée plus haut dans "
+                               "le fichier par un autre hébergeur")
+            existing = session.scalar(sa.select(Host).where(Host.email == email))
+            if existing is not None and (not row.reference or existing.reference != row.reference):
+                reasons.append(f"adresse électronique {email} déjà utilisée par un compte "
+                               "existant")
+        if reasons:
+            report.errors.append(RowError(row.line, reasons))
+
+
+def import_journaled(session: Session, data: bytes, by: Actor) -> ImportReport:
+    """The console's import: all rows or none, journaled."""
+    report = import_hosts(session, data)
+    journal.record(session, "hosts.imported", by, target=f"{report.hosts_created} hébergeur(s)",
+                   hebergements=report.hebergements_created)
+    return report

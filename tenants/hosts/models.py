@@ -1,0 +1,169 @@
+"""Hosts (hébergeurs), their accommodations (hébergements), and what their accounts hold in
+the collectivité's schema: activation codes, sessions, remembered browsers.
+
+A host's account goes through: letter to send → waiting for activation (a live code was
+issued) → active (a password was chosen). Hosts imported from before 2019 are `legacy` until they
+reset their password. The collectivité can disable an account at any time.
+"""
+
+from __future__ import annotations
+
+import enum
+import secrets
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from plateforme.database import TenantModel
+from tenants.access.models import Person, RememberRow, SessionRow
+from tenants.core.dates import utcnow
+from tenants.hosts.natures import CIVILITIES, CLASSEMENTS, NATURES
+
+
+class Host(Person, TenantModel):
+    __tablename__ = "hosts"
+    audience = "host"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # The collectivité's own identifier, used to attach several hébergements to one host.
+    reference: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    civility: Mapped[str] = mapped_column(sa.String(4))
+    last_name: Mapped[str] = mapped_column(sa.String(100))
+    first_name: Mapped[str] = mapped_column(sa.String(100))
+    address: Mapped[str] = mapped_column(sa.String(200))
+    postal_code: Mapped[str] = mapped_column(sa.String(5))
+    city: Mapped[str] = mapped_column(sa.String(100))
+    # The login identifier, stored normalised (lower case).
+    email: Mapped[str | None] = mapped_column(sa.String(254))
+    phone: Mapped[str | None] = mapped_column(sa.String(20))  # E.164
+    legacy: Mapped[bool] = mapped_column(default=False)
+    password_hash: Mapped[str | None] = mapped_column(sa.String(255))
+    # Rotated whenever every session and remembered browser must end (password change or reset,
+    # disabling): sessions and remember tokens carry the value they were made with.
+    auth_version: Mapped[str] = mapped_column(
+        sa.String(32), default=lambda: secrets.token_hex(16))
+    activated_at: Mapped[datetime | None]
+    last_login_at: Mapped[datetime | None]
+    disabled_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    hebergements: Mapped[list[Hebergement]] = relationship(
+        back_populates="host", order_by="Hebergement.id", cascade="all, delete-orphan")
+
+    __table_args__ = (
+        sa.Index("uq_hosts_email", "email", unique=True),
+        sa.CheckConstraint("civility IN ('M.', 'Mme')", name="civility"),
+    )
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def salutation(self) -> str:
+        return CIVILITIES.get(self.civility, "Madame, Monsieur")
+
+    @property
+    def can_log_in(self) -> bool:
+        return self.password_hash is not None and self.disabled_at is None
+
+
+class AccountState(enum.StrEnum):
+    """Where a host's account stands, as the console shows and filters it (the values are the
+    list's `etat` parameter)."""
+
+    COURRIER = "courrier"
+    ATTENTE = "attente"
+    ACTIF = "actif"
+    ANCIEN = "ancien"
+    DESACTIVE = "desactive"
+
+    @property
+    def label(self) -> str:
+        return {"courrier": "Courrier à envoyer", "attente": "En attente d'activation",
+                "actif": "Actif", "ancien": "Compte d'avant 2019",
+                "desactive": "Désactivé"}[self.value]
+
+    @classmethod
+    def of(cls, host: Host, has_code: bool) -> AccountState:
+        if host.disabled_at is not None:
+            return cls.DESACTIVE
+        if host.password_hash is not None:
+            return cls.ACTIF
+        if host.legacy:
+            return cls.ANCIEN
+        return cls.ATTENTE if has_code else cls.COURRIER
+
+
+class Hebergement(TenantModel):
+    __tablename__ = "hebergements"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    host_id: Mapped[int] = mapped_column(sa.ForeignKey("hosts.id"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    address: Mapped[str] = mapped_column(sa.String(200))
+    postal_code: Mapped[str] = mapped_column(sa.String(5))
+    city: Mapped[str] = mapped_column(sa.String(100))
+    nature: Mapped[str] = mapped_column(sa.String(30))
+    classement: Mapped[str] = mapped_column(sa.String(20))
+    capacity: Mapped[int]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    host: Mapped[Host] = relationship(back_populates="hebergements")
+
+    __table_args__ = (sa.CheckConstraint("capacity > 0", name="capacity"),)
+
+    @property
+    def nature_label(self) -> str:
+        return NATURES.get(self.nature, (self.nature,))[0]
+
+    @property
+    def classement_label(self) -> str:
+        return CLASSEMENTS.get(self.classement, self.classement)
+
+
+class CodeState(enum.StrEnum):
+    LIVE = "live"
+    USED = "used"
+    REVOKED = "revoked"
+    EXPIRED = "expired"
+
+
+class ActivationCode(TenantModel):
+    __tablename__ = "activation_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    host_id: Mapped[int] = mapped_column(sa.ForeignKey("hosts.id"), index=True)
+    code_digest: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+    host: Mapped[Host] = relationship()
+
+    def state(self, now: datetime | None = None) -> CodeState:
+        now = now or utcnow()
+        if self.used_at:
+            return CodeState.USED
+        if self.revoked_at:
+            return CodeState.REVOKED
+        if self.expires_at <= now:
+            return CodeState.EXPIRED
+        return CodeState.LIVE
+
+
+class HostSession(SessionRow, TenantModel):
+    __tablename__ = "host_sessions"
+
+    host_id: Mapped[int] = mapped_column(sa.ForeignKey("hosts.id"), index=True)
+    host: Mapped[Host] = relationship()
+
+
+class RememberToken(RememberRow, TenantModel):
+    __tablename__ = "remember_tokens"
+
+    host_id: Mapped[int] = mapped_column(sa.ForeignKey("hosts.id"), index=True)

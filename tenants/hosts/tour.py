@@ -1,0 +1,23 @@
+"""The guided tour of the host's dashboard ("VISITE GUIDÉE")."""
+
+#: The guided tour ("VISITE GUIDÉE"): each step names the dashboard section it explains (the
+#: element's id) and what to do there. Served by the app itself, as a page without JavaScript
+#: and as an overlay with it.
+TOUR = (
+    ("tableau-de-bord", "Votre tableau de bord",
+     "Tout votre espace hébergeur part d'ici : vos informations, vos hébergements, vos "
+     "documents, les actualités de votre collectivité et l'aide."),
+    ("mes-informations", "Vos informations personnelles",
+     "Vérifiez et modifiez votre adresse postale, votre téléphone, votre courriel de connexion "
+     "et votre mot de passe. Le mot de passe actuel vous est demandé pour changer le courriel "
+     "ou le mot de passe."),
+    ("mes-hebergements", "Vos hébergements et leurs classements",
+     "Chaque hébergement déclaré à votre nom apparaît ici. Tenez à jour son adresse, sa nature, "
+     "son classement et sa capacité : ils déterminent le tarif de la taxe."),
+    ("mes-documents", "Mes documents",
+     "Téléchargez le guide de la télédéclaration de votre collectivité."),
+    ("actualites", "Actualités",
+     "Votre collectivité y publie ses informations et le numéro de son service technique."),
+    ("besoin-d-aide", "Besoin d'aide",
+     "Retrouvez cette visite guidée et les tutoriels de votre collectivité."),
+)

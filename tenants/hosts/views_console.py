@@ -1,0 +1,257 @@
+"""Hosts in the console: find, create, correct, import, letters, codes, disable, reset, GDPR;
+and who accepted each version of the legal texts. Agents and administrators alike ("follow
+hosts and letters"); personal data exports and erasure for administrators."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+
+from flask import (
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+
+from plateforme.database import db
+from plateforme.errors import UserError
+from plateforme.routing import TenantBlueprint
+from tenants.access.identity import actor
+from tenants.access.rules import Role, agent_required
+from tenants.collectivite import legal
+from tenants.core.files import download
+from tenants.core.forms import ActionForm
+from tenants.core.keys import current_keys
+from tenants.core.pages import enum_or_404, get_or_404
+from tenants.hosts import admin, gdpr, importing, letters, natures
+from tenants.hosts.forms import HebergementForm, HostForm, ImportForm, NewHostForm, details_data
+from tenants.hosts.models import AccountState, Hebergement, Host
+
+bp = TenantBlueprint("console_hosts", __name__)
+PREFIX = "/admin/hebergeurs"
+PER_PAGE = 50
+
+
+def _filters() -> admin.Filters:
+    args = request.args
+    return admin.Filters(text=args.get("q", "").strip()[:100],
+                         commune=args.get("commune", "").strip()[:100],
+                         nature=args.get("nature", ""), classement=args.get("classement", ""),
+                         state=args.get("etat", ""))
+
+
+@bp.get(f"{PREFIX}/")
+@agent_required()
+def host_list():
+    page = max(1, request.args.get("page", 1, type=int))
+    rows, total = admin.search(db.session, _filters(), page, PER_PAGE)
+    return render_template("hosts/console/list.html", rows=rows, total=total, page=page,
+                           pages=max(1, -(-total // PER_PAGE)), states=list(AccountState),
+                           natures=natures.NATURES, classements=natures.CLASSEMENTS,
+                           action_form=ActionForm())
+
+
+@bp.route(f"{PREFIX}/nouveau", methods=["GET", "POST"])
+@agent_required()
+def host_new():
+    form = NewHostForm()
+    error = None
+    if form.validate_on_submit():
+        data, hebergement = form.split()
+        done = db.attempt(admin.create_host, db.session, data, hebergement, actor())
+        if done.ok:
+            flash("Hébergeur créé : produisez son courrier d'activation.", "success")
+            return redirect(url_for(".host_list", q=data["last_name"]))
+        error = done.error
+    return render_template("hosts/console/new.html", form=form, error=error)
+
+
+@bp.route(f"{PREFIX}/<int:host_id>", methods=["GET", "POST"])
+@agent_required()
+def host_detail(host_id):
+    host = get_or_404(Host, host_id)
+    form = HostForm(obj=None if request.method == "POST" else details_data(host, console=True))
+    error = None
+    if form.validate_on_submit():
+        done = db.attempt(admin.update_host, db.session, host, form.data, actor())
+        if done.ok:
+            flash("Hébergeur enregistré.", "success")
+            return redirect(url_for(".host_detail", host_id=host.id))
+        error = done.error
+    return render_template("hosts/console/detail.html", host=host, form=form, error=error,
+                           state=admin.state(db.session, host), action_form=ActionForm(),
+                           hebergement_form=HebergementForm(prefix="nouveau"))
+
+
+@bp.post(f"{PREFIX}/<int:host_id>/hebergements")
+@agent_required()
+def hebergement_add(host_id):
+    host = get_or_404(Host, host_id)
+    form = HebergementForm(prefix="nouveau")
+    if form.validate_on_submit():
+        done = db.attempt(admin.add_hebergement, db.session, host, form.data, actor())
+        flash(done.error or "Hébergement ajouté.", "error" if done.error else "success")
+    else:
+        flash("Hébergement non ajouté : complétez tous les champs.", "error")
+    return redirect(url_for(".host_detail", host_id=host.id))
+
+
+@bp.route(f"{PREFIX}/hebergements/<int:hebergement_id>", methods=["GET", "POST"])
+@agent_required()
+def hebergement_edit(hebergement_id):
+    item = get_or_404(Hebergement, hebergement_id)
+    form = HebergementForm(obj=None if request.method == "POST" else item)
+    error = None
+    if form.validate_on_submit():
+        done = db.attempt(admin.update_hebergement, db.session, item, form.data, actor())
+        if done.ok:
+            flash("Hébergement enregistré.", "success")
+            return redirect(url_for(".host_detail", host_id=item.host_id))
+        error = done.error
+    return render_template("hosts/console/hebergement.html", form=form, item=item, error=error)
+
+
+# --- account actions and letters ----------------------------------------------------------
+
+
+@bp.post(f"{PREFIX}/<int:host_id>/<action>")
+@agent_required()
+def host_action(host_id, action):
+    host, action = get_or_404(Host, host_id), enum_or_404(admin.HostAction, action)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    if action is admin.HostAction.COURRIER:
+        return _letters([host], request.form.get("format", "pdf"))
+    done = db.attempt(admin.act, db.session, current_keys(), host, action, actor(),
+                      current_app.config["PASSWORD_RESET_MINUTES"])
+    flash(done.error or done.value, "error" if done.error else "success")
+    return redirect(url_for(".host_detail", host_id=host.id))
+
+
+@bp.post(f"{PREFIX}/courriers")
+@agent_required()
+def selection_letters():
+    """Letters for the hosts ticked in the list (each gets a new code)."""
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    ids = [int(i) for i in request.form.getlist("host") if i.isdigit()]
+    selected = db.session.query(Host).filter(Host.id.in_(ids)).all() if ids else []
+    if not selected:
+        flash("Cochez au moins un hébergeur.", "error")
+        return redirect(url_for(".host_list"))
+    return _letters(selected, request.form.get("format", "pdf"))
+
+
+def _letters(selected, fmt):
+    eligible = [h for h in selected if letters.may_receive(h)]
+    if not eligible:
+        flash("Aucun courrier : les hébergeurs choisis ont déjà un compte actif, sont "
+              "désactivés ou doivent réinitialiser leur mot de passe.", "error")
+        return redirect(request.referrer or url_for(".host_list"))
+    fmt = "csv" if fmt == "csv" else "pdf"
+    done = db.attempt(letters.produce, db.session, current_keys(), eligible, fmt,
+                      current_app.config["ACTIVATION_CODE_DAYS"], actor())
+    content, _issued = done.value
+    return download(content, f"courriers.{fmt}")
+
+
+# --- import -------------------------------------------------------------------------------
+
+
+def _sign(content: bytes) -> str:
+    """The checked file travels back with the confirmation: signed, so it cannot change."""
+    return hmac.new(current_keys().token_digest("import", "key").encode(), content,
+                    hashlib.sha256).hexdigest()
+
+
+@bp.route(f"{PREFIX}/import", methods=["GET", "POST"])
+@agent_required()
+def host_import():
+    """Check the file and show its errors (nothing saved); then import it, all rows or none."""
+    form = ImportForm()
+    report = error = None
+    content = ""
+    if form.validate_on_submit():
+        if form.confirm.data and form.content.data:
+            data = base64.b64decode(form.content.data)
+            if not hmac.compare_digest(_sign(data), form.signature.data or ""):
+                abort(400)
+            done = db.attempt(importing.import_journaled, db.session, data, actor())
+            if done.ok:
+                report = done.value
+                flash(f"{report.hosts_created} hébergeur(s) créé(s), {report.hosts_updated} "
+                      f"complété(s), {report.hebergements_created} hébergement(s) créé(s).",
+                      "success")
+                return redirect(url_for(".host_list"))
+            error, report = done.error, getattr(done.refused, "report", None)
+        else:
+            upload = request.files.get("file")
+            data = upload.read() if upload else b""
+            report, error = _dry_run(data)
+            if error is None:
+                content = base64.b64encode(data).decode()
+                form.signature.data = _sign(data)
+    return render_template("hosts/console/import.html", form=form, report=report, error=error,
+                           content=content)
+
+
+def _dry_run(data: bytes):
+    """Every row checked, nothing kept: (report, None) or (report or None, the refusal)."""
+    try:
+        return importing.import_hosts(db.session, data), None
+    except UserError as refusal:
+        return getattr(refusal, "report", None), refusal.message
+    finally:
+        db.session.rollback()
+
+
+# --- personal data (administrators) -------------------------------------------------------
+
+
+@bp.get(f"{PREFIX}/<int:host_id>/donnees.<fmt>")
+@agent_required(Role.ADMINISTRATEUR)
+def host_export(host_id, fmt):
+    host = get_or_404(Host, host_id)
+    if fmt not in ("json", "csv"):
+        abort(404)
+    done = db.attempt(gdpr.export_file, db.session, host, fmt, actor())
+    return download(done.value, f"hebergeur-{host.id}.{fmt}")
+
+
+@bp.post(f"{PREFIX}/<int:host_id>/effacer")
+@agent_required(Role.ADMINISTRATEUR)
+def host_erase(host_id):
+    host = get_or_404(Host, host_id)
+    if ActionForm().validate_on_submit() and request.form.get("confirmation") == "EFFACER":
+        db.attempt(gdpr.erase_on_request, db.session, host, actor())
+        flash("Les données personnelles de l'hébergeur sont effacées ; ses hébergements et ses "
+              "déclarations restent, comme la loi l'exige.", "success")
+    else:
+        flash("Effacement non confirmé : tapez EFFACER pour confirmer.", "error")
+    return redirect(url_for(".host_detail", host_id=host.id))
+
+
+# --- acceptances of the legal texts (administrators) --------------------------------------
+
+
+def acceptances_panel(kind: str) -> str:
+    """The collectivité's legal-text page's panel: acceptances per version."""
+    return render_template("hosts/console/_acceptances.html", kind=kind,
+                           stats=admin.acceptance_stats(db.session, kind))
+
+
+@bp.get("/admin/textes/<kind>/<int:version>/en-attente")
+@agent_required(Role.ADMINISTRATEUR)
+def legal_pending(kind, version):
+    """Hosts with an account who have not accepted this version yet, and those who have."""
+    document = legal.version(db.session, kind, version)
+    if document is None:
+        abort(404)
+    waiting, done = admin.acceptances(db.session, document)
+    return render_template("hosts/console/legal_pending.html", document=document,
+                           hosts=waiting, accepted=done)

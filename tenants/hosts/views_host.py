@@ -1,0 +1,192 @@
+"""The host's space ("Bienvenue sur votre tableau de bord") and what it leads to: personal
+information, hébergements and classements, documents, news and help."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+
+from plateforme.database import db
+from plateforme.limits import limit
+from plateforme.routing import TenantBlueprint
+from tenants.access.identity import current_host, security_event, sign_in
+from tenants.access.rules import host_required
+from tenants.collectivite import documents, news, settings, tutorials
+from tenants.collectivite.models import Document
+from tenants.core.files import download
+from tenants.core.pages import get_or_404
+from tenants.hosts import profile
+from tenants.hosts.forms import (
+    EmailChangeForm,
+    HebergementEditForm,
+    LogoutForm,
+    PasswordChangeForm,
+    ProfileForm,
+    details_data,
+)
+from tenants.hosts.guide import guide_pdf
+from tenants.hosts.tour import TOUR
+
+bp = TenantBlueprint("dashboard", __name__)
+GUIDE_FILENAME = "guide-de-la-teledeclaration.pdf"
+
+
+@bp.get("/tableau-de-bord")
+@host_required
+def index():
+    return render_template("hosts/host/index.html", host=current_host(),
+                           news=news.published(db.session, limit=5),
+                           tutorials=tutorials.ordered(db.session), logout_form=LogoutForm(),
+                           tour_steps=[{"anchor": a, "title": t, "text": x}
+                                       for a, t, x in TOUR])
+
+
+# --- the host's account -------------------------------------------------------------------
+
+
+@bp.route("/mon-compte", methods=["GET", "POST"], endpoint="profile")
+@host_required
+def profile_page():
+    host = current_host()
+    form = ProfileForm(obj=None if request.method == "POST" else details_data(host))
+    error = None
+    if form.validate_on_submit():
+        done = db.attempt(_update_profile, host, form.data)
+        if done.ok:
+            flash("Vos informations sont enregistrées.", "success")
+            return redirect(url_for(".profile"))
+        error = done.error
+    return render_template("hosts/host/profile.html", form=form, error=error,
+                           email_form=EmailChangeForm(), password_form=PasswordChangeForm(),
+                           host=host)
+
+
+def _update_profile(host, data) -> None:
+    profile.update_details(host, data)
+    security_event("profile.updated", host)
+
+
+@bp.post("/mon-compte/identifiant")
+@limit("10 per 15 minutes")
+@host_required
+def email():
+    form = EmailChangeForm()
+    if form.validate_on_submit():
+        done = db.attempt(_change_email, current_host(), form.current_password.data,
+                          form.email.data)
+        if done.ok:
+            flash("Votre identifiant (courriel) est changé.", "success")
+            return redirect(url_for(".profile"))
+        return _profile_with(email_form=form, email_error=done.error)
+    return _profile_with(email_form=form)
+
+
+def _change_email(host, current_password: str, new_email: str) -> None:
+    profile.change_email(db.session, host, current_password, new_email)
+    security_event("profile.email_changed", host)
+
+
+@bp.post("/mon-compte/mot-de-passe")
+@limit("10 per 15 minutes")
+@host_required
+def password():
+    form = PasswordChangeForm()
+    if form.validate_on_submit():
+        done = db.attempt(_change_password, current_host(), form.current_password.data,
+                          form.password.data)
+        if done.ok:
+            flash("Votre mot de passe est changé. Vos autres sessions sont fermées.",
+                  "success")
+            return redirect(url_for(".profile"))
+        return _profile_with(password_form=form, password_error=done.error)
+    return _profile_with(password_form=form)
+
+
+def _change_password(host, current_password: str, new_password: str) -> None:
+    profile.change_password(db.session, host, current_password, new_password,
+                            settings.display_name(db.session))
+    security_event("profile.password_changed", host)
+    # Every session ended, this one included: a new one for this browser only.
+    sign_in(host)
+    security_event("login.success", host, remember=False)
+
+
+def _profile_with(**forms):
+    host = current_host()
+    values = {"email_form": EmailChangeForm(), "password_form": PasswordChangeForm(),
+              "form": ProfileForm(obj=details_data(host)), "host": host, "error": None}
+    values.update(forms)
+    return render_template("hosts/host/profile.html", **values), 400
+
+
+@bp.route("/hebergements/<int:hebergement_id>", methods=["GET", "POST"])
+@host_required
+def hebergement(hebergement_id):
+    host = current_host()
+    item = profile.own_hebergement(db.session, host, hebergement_id)
+    if item is None:
+        abort(404)
+    form = HebergementEditForm(obj=None if request.method == "POST" else item)
+    error = None
+    if form.validate_on_submit():
+        done = db.attempt(_update_hebergement, host, item, form.data)
+        if done.ok:
+            flash(f"L'hébergement « {item.name} » est enregistré.", "success")
+            return redirect(url_for(".index") + "#mes-hebergements")
+        error = done.error
+    return render_template("hosts/host/hebergement.html", form=form, item=item, error=error)
+
+
+def _update_hebergement(host, item, data) -> None:
+    profile.update_hebergement(item, data)
+    security_event("hebergement.updated", host, hebergement_id=item.id)
+
+
+# --- documents and help -------------------------------------------------------------------
+
+
+@bp.get("/documents")
+@host_required
+def documents_page():
+    return render_template("hosts/host/documents.html",
+                           documents=[d for d in documents.ordered(db.session)
+                                      if not d.is_guide])
+
+
+@bp.get(f"/documents/{GUIDE_FILENAME}")
+@host_required
+def guide():
+    uploaded = documents.guide(db.session)
+    if uploaded is not None:
+        return download(uploaded.content, GUIDE_FILENAME)
+    return download(guide_pdf(settings.sender(db.session)), GUIDE_FILENAME)
+
+
+@bp.get("/documents/<int:document_id>/<filename>")
+@host_required
+def document(document_id, filename):
+    item = get_or_404(Document, document_id)
+    if item.filename != filename:
+        abort(404)
+    return download(item.content, item.filename)
+
+
+@bp.get("/aide")
+@host_required
+def help_page():
+    return render_template("hosts/host/help.html", tutorials=tutorials.ordered(db.session))
+
+
+@bp.get("/aide/visite-guidee")
+@host_required
+def tour():
+    return render_template("hosts/host/tour.html", steps=TOUR)
+
+
+@bp.post("/session/prolonger")
+@host_required(before_cgu=True)
+def extend_session():
+    """The timeout warning's "Rester connecté": any request restarts the idle clock; this one
+    only answers, without JavaScript it returns to the page."""
+    if request.accept_mimetypes.best == "application/json":
+        return {"ok": True}
+    return redirect(url_for(".index"))

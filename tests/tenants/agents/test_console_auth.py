@@ -1,0 +1,146 @@
+"""Agents: the first administrator by command, invitations, password then TOTP, recovery codes,
+roles, disabling that ends sessions at once."""
+
+import re
+
+import pyotp
+import sqlalchemy as sa
+
+from plateforme import mail
+from plateforme.database import db
+from tenants.agents import accounts as agents
+from tenants.agents import totp
+from tenants.audit.models import AuditEvent
+from tests.tenants.conftest import AGENT_PASSWORD, ConsoleClient, messages
+
+
+def invitation_path(app):
+    body = mail.outbox(app)[-1].get_body(("plain",)).get_content()
+    return re.search(r"https?://[^/]+(/admin/invitation/\S+)", body).group(1)
+
+
+def test_the_first_administrator_joins_and_enrols(app, tenant, console, clock):
+    result = app.test_cli_runner().invoke(
+        args=["tenants", "add-admin", "vallee", "Maire@Vallee-Verte.fr", "--name", "Marie Maire"])
+    assert result.exit_code == 0, result.output
+    assert "maire@vallee-verte.fr" in result.output and "/admin/invitation/" in result.output
+    path = invitation_path(app)
+    assert path in result.output
+
+    page = console.get(path)
+    assert "Bienvenue, Marie Maire" in page.text
+    assert page.headers["Referrer-Policy"] == "no-referrer"
+    done = console.post(path, {"password": AGENT_PASSWORD, "confirm": AGENT_PASSWORD})
+    assert done.headers["Location"] == "/admin/double-authentification"
+    enrol = console.get("/admin/double-authentification")
+    assert "<svg" in enrol.text and "Code QR" in enrol.text
+    secret = re.search(r'<code class="secret">([A-Z2-7]+)</code>', enrol.text).group(1)
+    wrong = console.post("/admin/double-authentification", {"code": "000000"})
+    assert any("Code incorrect" in m for m in messages(wrong.text))
+    clock.tick()
+    codes_page = console.post("/admin/double-authentification",
+                              {"code": pyotp.TOTP(secret).at(clock.now)})
+    codes = re.findall(r"<li><code>([0-9a-f]{6}-[0-9a-f]{6})</code></li>", codes_page.text)
+    assert len(codes) == 10
+    home = console.get("/admin/")
+    assert home.status_code == 200 and "Console de Vallée Verte" in home.text
+    # The invitation works once.
+    assert console.get(path).status_code == 400
+
+
+def test_login_needs_both_factors_and_a_code_works_once(console, admin, clock):
+    email, secret = admin
+    console.post("/admin/connexion", {"email": email, "password": AGENT_PASSWORD})
+    assert console.get("/admin/").status_code == 302  # password alone opens nothing
+    clock.tick()
+    code = pyotp.TOTP(secret).at(clock.now)
+    assert console.post("/admin/verification", {"code": code}).status_code == 302
+    assert console.get("/admin/").status_code == 200
+    other = ConsoleClient(console.app, console.host)
+    other.post("/admin/connexion", {"email": email, "password": AGENT_PASSWORD})
+    replay = other.post("/admin/verification", {"code": code})
+    assert any("incorrect" in m for m in messages(replay.text))
+
+
+def test_a_recovery_code_stands_in_once(app, tenant, console, admin, clock):
+    email, _secret = admin
+    with db.tenant_context(tenant):
+        agent = agents.by_email(db.session, email)
+        from tests.tenants.conftest import keys_for
+
+        (code, *_rest) = totp.new_recovery_codes(db.session, keys_for(tenant), agent)
+        db.session.commit()
+    console.post("/admin/connexion", {"email": email, "password": AGENT_PASSWORD})
+    assert console.post("/admin/verification", {"code": code}).status_code == 302
+    other = ConsoleClient(app, console.host)
+    other.post("/admin/connexion", {"email": email, "password": AGENT_PASSWORD})
+    assert other.post("/admin/verification", {"code": code}).status_code == 200
+
+
+def test_a_wrong_password_is_generic(console, admin):
+    wrong = console.post("/admin/connexion", {"email": admin[0], "password": "pas le bon du tout"})
+    unknown = console.post("/admin/connexion", {"email": "x@example.fr",
+                                                "password": "pas le bon du tout"})
+    assert messages(wrong.text) == messages(unknown.text) == ["Courriel, mot de passe ou code "
+                                                              "incorrect."]
+
+
+def test_an_agent_cannot_reach_administrator_pages(as_agent):
+    assert as_agent.get("/admin/").status_code == 200
+    for path in ("/admin/agents", "/admin/journal", "/admin/journal.csv"):
+        assert as_agent.get(path).status_code == 403, path
+
+
+def test_disabling_an_agent_ends_their_sessions_at_once(as_admin, as_agent, tenant):
+    with db.tenant_context(tenant):
+        target = agents.by_email(db.session, "agent@vallee-verte.fr")
+    response = as_admin.post(f"/admin/agents/{target.id}/desactiver", page="/admin/agents")
+    assert response.status_code == 302
+    assert as_agent.get("/admin/").status_code == 302
+    with db.tenant_context(tenant):
+        actions = db.session.scalars(sa.select(AuditEvent.action)).all()
+    assert "agent.disabled" in actions
+
+
+def test_the_last_administrator_cannot_be_demoted(as_admin, tenant):
+    with db.tenant_context(tenant):
+        me = agents.by_email(db.session, "admin@vallee-verte.fr")
+    response = as_admin.post(f"/admin/agents/{me.id}/role", {"role": "agent"},
+                             page="/admin/agents", follow_redirects=True)
+    assert "propre rôle" in response.text
+
+
+def test_an_administrator_invites_an_agent(app, as_admin, tenant):
+    response = as_admin.post("/admin/agents", {"name": "Chloé Agent",
+                                               "email": "chloe@vallee-verte.fr",
+                                               "role": "agent"})
+    assert response.status_code == 302
+    message = mail.outbox(app)[-1]
+    assert message["To"] == "chloe@vallee-verte.fr"
+    assert "invitation" in message["Subject"].lower()
+    duplicate = as_admin.post("/admin/agents", {"name": "Chloé", "email": "chloe@vallee-verte.fr",
+                                                "role": "agent"})
+    assert any("déjà" in m for m in messages(duplicate.text))
+
+
+def test_logout_ends_the_console_session_on_the_server(as_admin):
+    stolen = as_admin.cookie("session")
+    as_admin.post("/admin/deconnexion", page="/admin/")
+    replay = ConsoleClient(as_admin.app, as_admin.host)
+    replay.http.set_cookie("session", stolen, domain=as_admin.host)
+    assert replay.get("/admin/").status_code == 302
+
+
+def test_an_invitation_that_cannot_be_sent_leaves_nothing_behind(app, as_admin, tenant,
+                                                                 monkeypatch):
+    def broken(_email):
+        raise mail.MailError("Le serveur SMTP est injoignable.")
+
+    monkeypatch.setattr(mail, "send", broken)
+    response = as_admin.post("/admin/agents", {"name": "Chloé", "email": "chloe@vallee-verte.fr",
+                                               "role": "agent"})
+    assert any("n'a pas pu être envoyée" in m for m in messages(response.text))
+    with db.tenant_context(tenant):
+        assert agents.by_email(db.session, "chloe@vallee-verte.fr") is None
+        assert "agent.invited" not in db.session.scalars(
+            sa.select(AuditEvent.action)).all()

@@ -1,0 +1,36 @@
+"""Menus are made of the entries packages register: the layouts name no feature."""
+
+from tenants.core.navigation import MenuEntry, add_menu_entry
+
+
+def nav(html: str, label: str) -> str:
+    start = html.index(f'aria-label="{label}"')
+    return html[start:html.index("</nav>", start)]
+
+
+def test_the_hosts_menu_lists_the_registered_entries_in_order(logged_in):
+    menu = nav(logged_in.get("/mon-compte").text, "Menu principal")
+    labels = ["Tableau de bord", "Mon compte", "Mes documents", "Besoin d&#39;aide",
+              "Se déconnecter"]
+    positions = [menu.index(label) for label in labels]
+    assert positions == sorted(positions)
+    assert 'href="/mon-compte" aria-current="page"' in menu
+    assert menu.count('aria-current="page"') == 1
+
+
+def test_the_console_menu_shows_administrators_entries_to_administrators_only(as_admin,
+                                                                             as_agent):
+    admin_menu = nav(as_admin.get("/admin/").text, "Menu de la console")
+    agent_menu = nav(as_agent.get("/admin/").text, "Menu de la console")
+    for label in ("Paramètres", "Actualités", "CGU", "Confidentialité", "Documents", "Agents",
+                  "Journal"):
+        assert label in admin_menu and label not in agent_menu
+    assert "Hébergeurs" in admin_menu and "Hébergeurs" in agent_menu
+    assert 'href="/admin/textes/cgu" aria-current="page"' in nav(
+        as_admin.get("/admin/textes/cgu").text, "Menu de la console")
+
+
+def test_a_package_adds_its_entry_without_touching_the_layout(app, logged_in):
+    add_menu_entry(app, "host", MenuEntry("Mes déclarations", "dashboard.index", 25))
+    menu = nav(logged_in.get("/tableau-de-bord").text, "Menu principal")
+    assert menu.index("Mon compte") < menu.index("Mes déclarations") < menu.index("Mes documents")

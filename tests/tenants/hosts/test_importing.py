@@ -1,0 +1,94 @@
+"""`flask hosts import`: the collectivité's CSV, all rows or none."""
+
+import sqlalchemy as sa
+
+from plateforme.database import db
+from tenants.hosts.models import Hebergement, Host
+from tests.tenants.conftest import FIXTURES
+
+HEADER = ("civilite;nom;prenom;adresse;code_postal;commune;email;telephone;compte_avant_2019;"
+          "reference;hebergement_nom;hebergement_adresse;hebergement_code_postal;"
+          "hebergement_commune;nature;classement;capacite")
+GOOD = "Mme;Roux;Anne;1 rue A;07200;Aubenas;;;non;R1;Gîte A;1 rue A;07200;Aubenas;meuble;2;4"
+
+
+def run(app, tmp_path, content: str | bytes, name="import.csv"):
+    path = tmp_path / name
+    path.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
+    return app.test_cli_runner().invoke(args=["hosts", "import", "vallee", str(path)])
+
+
+def counts(tenant):
+    with db.tenant_context(tenant):
+        return (db.session.scalar(sa.select(sa.func.count()).select_from(Host)),
+                db.session.scalar(sa.select(sa.func.count()).select_from(Hebergement)))
+
+
+def test_the_fixture_imports_hosts_and_groups_hebergements_by_reference(app, tenant, tmp_path):
+    result = run(app, tmp_path, (FIXTURES / "hebergeurs.csv").read_bytes())
+    assert result.exit_code == 0, result.output
+    assert "3 hébergeur(s) créé(s)" in result.output and "4 hébergement(s)" in result.output
+    assert counts(tenant) == (3, 4)
+    with db.tenant_context(tenant):
+        martin = db.session.scalar(sa.select(Host).where(Host.reference == "H001"))
+        assert [h.name for h in martin.hebergements] == ["Gîte des Lilas", "Studio du Pont"]
+        assert martin.phone == "+33475123456" and martin.first_name == "Élodie"
+        durand = db.session.scalar(sa.select(Host).where(Host.reference == "H002"))
+        assert durand.legacy and durand.email == "paul.durand@example.fr"
+        assert durand.hebergements[0].nature == "chambre_hotes"
+        assert durand.hebergements[0].classement == "sans_objet"
+
+
+def test_bad_rows_are_reported_by_line_and_nothing_is_imported(app, tenant, tmp_path):
+    content = "\n".join([
+        HEADER, GOOD,
+        "Madame;Roux;Anne;1 rue A;7200;Aubenas;pas-un-courriel;;peut-être;R2;Gîte B;1 rue A;"
+        "07200;Aubenas;château;;0",
+        GOOD.replace("R1", "R3").replace("4", "douze"),
+    ])
+    result = run(app, tmp_path, content)
+    assert result.exit_code == 1
+    assert "ligne 3 :" in result.output and "ligne 4 :" in result.output
+    line3 = next(ln for ln in result.output.splitlines() if "ligne 3" in ln)
+    for reason in ("code postal « 7200 »", "adresse électronique « pas-un-courriel »",
+                   "compte_avant_2019 « peut-être »", "nature « château »"):
+        assert reason in line3, reason
+    assert "capacité « douze »" in result.output
+    assert "rien n'a été importé" in result.output
+    assert counts(tenant) == (0, 0)
+
+
+def test_comma_separated_with_bom_and_windows_line_endings(app, tenant, tmp_path):
+    content = ("\ufeff" + HEADER.replace(";", ",") + "\r\n" + GOOD.replace(";", ",") + "\r\n")
+    result = run(app, tmp_path, content)
+    assert result.exit_code == 0, result.output
+    assert counts(tenant) == (1, 1)
+
+
+def test_missing_columns_and_wrong_encoding_are_refused(app, tenant, tmp_path):
+    missing = run(app, tmp_path, "civilite;nom\nM.;X\n")
+    assert missing.exit_code == 1 and "capacite" in missing.output
+    latin1 = run(app, tmp_path, (HEADER + "\n" + GOOD).encode("latin-1"))
+    assert latin1.exit_code == 1 and "UTF-8" in latin1.output
+
+
+def test_one_email_per_account(app, tenant, tmp_path):
+    rows = [HEADER,
+            GOOD.replace(";;;non;R1", ";a@example.fr;;non;R1"),
+            GOOD.replace(";;;non;R1", ";a@example.fr;;non;R2")]
+    result = run(app, tmp_path, "\n".join(rows))
+    assert result.exit_code == 1 and "ligne 3" in result.output
+    assert counts(tenant) == (0, 0)
+
+
+def test_a_known_reference_gets_the_new_hebergement(app, tenant, tmp_path):
+    run(app, tmp_path, HEADER + "\n" + GOOD)
+    result = run(app, tmp_path, HEADER + "\n" + GOOD.replace("Gîte A", "Gîte C"), "second.csv")
+    assert result.exit_code == 0, result.output
+    assert "1 complété(s)" in result.output
+    assert counts(tenant) == (1, 2)
+
+
+def test_a_legacy_account_needs_an_email(app, tenant, tmp_path):
+    result = run(app, tmp_path, HEADER + "\n" + GOOD.replace(";;;non;", ";;;oui;"))
+    assert result.exit_code == 1 and "avant 2019" in result.output
