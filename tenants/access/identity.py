@@ -286,4 +286,10 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def _people():
-        return {"current_host": current_host(), "current_agent": current_agent()}
+        # Who was identified before the page, without identifying anyone now: an error page
+        # rendered because the database failed must not ask it again.
+        person = g.get("_login_user")
+        if person is None or person.is_anonymous:
+            return {"current_host": None, "current_agent": None}
+        return {"current_host": person if person.audience == "host" else None,
+                "current_agent": person if person.audience == "agent" else None}

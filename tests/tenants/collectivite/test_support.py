@@ -41,3 +41,20 @@ def test_the_display_name_can_change(app, client, tenant):
     assert "<h1>Communauté Vallée Verte</h1>" in client.get("/").text
     with db.tenant_context(tenant):
         assert settings.get(db.session).display_name == "Communauté Vallée Verte"
+
+
+def test_a_failure_while_identifying_the_host_still_shows_the_number(app, logged_in,
+                                                                     monkeypatch):
+    """The session rows cannot be read (say the database is struggling): the French 500 page
+    renders, with the support number, without asking who is logged in again."""
+    from tenants.access import sessions
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("sessions illisibles")
+
+    monkeypatch.setattr(sessions, "live_session", broken)
+    monkeypatch.setitem(app.config, "PROPAGATE_EXCEPTIONS", False)  # as in production
+    response = logged_in.get("/tableau-de-bord")
+    assert response.status_code == 500
+    assert "Erreur interne" in response.text and "04 75 12 34 56" in response.text
+    assert "sessions illisibles" not in response.text
