@@ -14,6 +14,10 @@ TOP_LEVEL = ("plateforme", "tenants", "config")
 LAYERS = {"core": 0, "audit": 1, "access": 2, "collectivite": 3, "hosts": 4, "agents": 4,
           "tax": 5, "declarations": 6, "payments": 7, "recovery": 8, "console": 9, "demo": 10}
 AGGREGATORS = {"tenants", "tenants.models"}  # they import every package: no layer of their own
+#: Besides the views, the modules whose very job is the request: who is there, what they may
+#: reach, which menu entry is the current one. Services take values, never the request.
+REQUEST_BOUND = {"tenants.access.identity", "tenants.access.rules", "tenants.core.navigation"}
+REQUEST_STATE = {"request", "g", "session"}
 
 
 def collect_modules(root: Path) -> dict[str, Path]:
@@ -87,6 +91,14 @@ def import_violations(importer: str, where: str, target: str) -> list[str]:
     return found
 
 
+def request_lines(path: Path) -> list[int]:
+    """Lines of a file that import Flask's request, g or session."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    return sorted(node.lineno for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
+                  and node.module == "flask"
+                  and REQUEST_STATE & {alias.name for alias in node.names})
+
+
 def commit_lines(path: Path) -> list[int]:
     """Lines of a file that call something's `.commit()`."""
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
@@ -144,6 +156,10 @@ def violations(root: Path) -> list[str]:
         if path.name.startswith("views_") and name.startswith("tenants."):
             found += [f"{rel}:{line}: calls .commit(): views run their transaction through "
                       "db.attempt" for line in commit_lines(path)]
+        elif name.startswith("tenants.") and name not in REQUEST_BOUND:
+            found += [f"{rel}:{line}: imports Flask's request, g or session: services take "
+                      "values (a session, an Actor), the views read the request"
+                      for line in request_lines(path)]
     for package in sorted({feature(name) for name in modules} - set(LAYERS) - {None}):
         path = root / "tenants" / package
         rel = path.relative_to(root).as_posix() + ("/" if path.is_dir() else ".py")
@@ -209,6 +225,8 @@ def test_a_clean_tree_has_no_violation(tree):
     ("tenants/hosts/services.py", "from . import models\n\n\ndef save():\n"
                                   "    models.db.session.commit()\n"),
     ("tenants/demo/__init__.py", "from tenants.core.validation import check\n"),
+    ("tenants/hosts/views_host.py", "from flask import g, request, session\n"),
+    ("tenants/hosts/services.py", "from flask import current_app\n"),
 ])
 def test_what_the_rules_allow(tree, name, text):
     write(tree, {name: text})
@@ -225,6 +243,7 @@ def test_what_the_rules_allow(tree, name, text):
     ("plateforme/cli.py", "def run():\n    from tenants import hosts\n", "plateforme/__init__"),
     ("tenants/hosts/views_host.py", "from plateforme.database import db\n\n\ndef save():\n"
                                     "    db.session.commit()\n", "db.attempt"),
+    ("tenants/hosts/services.py", "from flask import current_app, request\n", "services take"),
 ])
 def test_each_rule_reports_its_violation(tree, name, text, keyword):
     write(tree, {name: text})
