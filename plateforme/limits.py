@@ -22,11 +22,12 @@ def _key() -> str:
     return f"{realm}:{request.remote_addr}"
 
 
-def limit(spec: str):
-    """Limit the view's POST requests to `spec` (e.g. "10 per minute; 50 per hour")."""
+def limit(spec: str, methods: tuple[str, ...] = ("POST",)):
+    """Limit the view's requests of `methods` (POST: what changes something) to `spec` (e.g.
+    "10 per minute; 50 per hour")."""
 
     def mark(view):
-        view.rate_limit = spec
+        view.rate_limit = (spec, methods)
         return view
 
     return mark
@@ -39,6 +40,7 @@ def init_app(app: Flask) -> None:
                       key_prefix=f"taxesejour:{app.config['ENV_NAME']}")
     app.extensions["taxesejour.limiter"] = limiter
     for endpoint, view in list(app.view_functions.items()):
-        spec = getattr(view, "rate_limit", None)
-        if spec:
-            app.view_functions[endpoint] = limiter.limit(spec, methods=["POST"])(view)
+        declared = getattr(view, "rate_limit", None)
+        if declared:
+            spec, methods = declared
+            app.view_functions[endpoint] = limiter.limit(spec, methods=list(methods))(view)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, g, render_template, request
+from flask import Flask, current_app, g, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -47,6 +47,8 @@ ERROR_TITLES = {
 def _error_page(error: HTTPException):
     site = g.get("site")
     code = error.code or 500
+    if request.path.startswith("/api/"):  # a program asked: it gets JSON, in French too
+        return jsonify(erreur=ERROR_TITLES.get(code, error.name)), code
     if site is not None and site.kind is SiteKind.UNKNOWN_SUBDOMAIN and code == 404:
         template = "errors/unknown_tenant.html"
     elif site is not None and site.kind is SiteKind.TENANT and code == 503:

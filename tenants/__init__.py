@@ -1,5 +1,5 @@
 """What lives inside one collectivité's schema and on its hosts, one package per feature:
-core ← audit ← access ← collectivite ← hosts, agents ← console (and the demo above all);
+core ← audit ← access ← collectivite ← hosts, agents ← tax ← console (the demo above all);
 `tests/test_layers.py` holds the packages to that order."""
 
 
@@ -17,9 +17,10 @@ def init_app(app) -> None:
         demo,
         hosts,
         models,  # noqa: F401  (the metadata is complete before any create_all)
+        tax,
     )
     from tenants.collectivite import defaults
 
-    for package in (core, access, collectivite, hosts, agents, console, demo):
+    for package in (core, access, collectivite, hosts, agents, tax, console, demo):
         package.init_app(app)
     provisioning.use_tenant_schema(app, metadata=TenantModel.metadata, seed=defaults.seed)

@@ -13,7 +13,18 @@ from tenants.collectivite.models import (
     Tutorial,
 )
 from tenants.hosts.models import ActivationCode, Hebergement, Host, HostSession, RememberToken
+from tenants.tax.models import (
+    Band,
+    Deliberation,
+    DeliberationCommune,
+    LegalGridLine,
+    Period,
+    Regime,
+    Tariff,
+)
 
-__all__ = ["Acceptance", "ActivationCode", "Agent", "AgentSession", "AuditEvent", "Document",
-           "Hebergement", "Host", "HostSession", "LegalDocument", "LegalDraft", "LoginThrottle",
-           "NewsItem", "RecoveryCode", "RememberToken", "Settings", "Tutorial"]
+__all__ = ["Acceptance", "ActivationCode", "Agent", "AgentSession", "AuditEvent", "Band",
+           "Deliberation", "DeliberationCommune", "Document", "Hebergement", "Host",
+           "HostSession", "LegalDocument", "LegalDraft", "LegalGridLine", "LoginThrottle",
+           "NewsItem", "Period", "RecoveryCode", "Regime", "RememberToken", "Settings", "Tariff",
+           "Tutorial"]

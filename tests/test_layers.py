@@ -5,6 +5,7 @@ Imports inside functions count as much as those at the top of a module: they run
 
 import ast
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -15,9 +16,15 @@ LAYERS = {"core": 0, "audit": 1, "access": 2, "collectivite": 3, "hosts": 4, "ag
           "tax": 5, "declarations": 6, "payments": 7, "recovery": 8, "console": 9, "demo": 10}
 AGGREGATORS = {"tenants", "tenants.models"}  # they import every package: no layer of their own
 #: Besides the views, the modules whose very job is the request: who is there, what they may
-#: reach, which menu entry is the current one. Services take values, never the request.
-REQUEST_BOUND = {"tenants.access.identity", "tenants.access.rules", "tenants.core.navigation"}
+#: reach, which menu entry is the current one, what a page declares of itself. Services take
+#: values, never the request.
+REQUEST_BOUND = {"tenants.access.identity", "tenants.access.rules", "tenants.core.navigation",
+                 "tenants.core.pages"}
 REQUEST_STATE = {"request", "g", "session"}
+#: The tax engine and what it reads are pure: the standard library only (and defusedxml for the
+#: DGFiP's file), no Flask, no SQLAlchemy, nothing of the rest of the product.
+PURE = {"tenants.tax.calculation", "tenants.tax.law", "tenants.tax.delta"}
+PURE_LIBRARIES = {"defusedxml"}
 
 
 def collect_modules(root: Path) -> dict[str, Path]:
@@ -153,6 +160,12 @@ def violations(root: Path) -> list[str]:
             if target in modules and target != name:
                 graph[name].add(target)
                 edges.setdefault((name, target), f"{rel}:{line} imports {target}")
+        if name in PURE:
+            found += [f"{rel}:{line}: imports {target}: the tax engine is pure (the standard "
+                      "library only, no Flask, no SQLAlchemy)"
+                      for line, target in module_imports(name, path, modules)
+                      if target not in PURE and target.split(".")[0] not in
+                      (sys.stdlib_module_names | PURE_LIBRARIES) and target != "__future__"]
         if path.name.startswith("views_") and name.startswith("tenants."):
             found += [f"{rel}:{line}: calls .commit(): views run their transaction through "
                       "db.attempt" for line in commit_lines(path)]
@@ -244,6 +257,7 @@ def test_what_the_rules_allow(tree, name, text):
     ("tenants/hosts/views_host.py", "from plateforme.database import db\n\n\ndef save():\n"
                                     "    db.session.commit()\n", "db.attempt"),
     ("tenants/hosts/services.py", "from flask import current_app, request\n", "services take"),
+    ("tenants/tax/calculation.py", "import sqlalchemy\n", "pure"),
 ])
 def test_each_rule_reports_its_violation(tree, name, text, keyword):
     write(tree, {name: text})

@@ -34,6 +34,7 @@ from tenants.audit.journal import Actor, ActorKind
 from tenants.audit.journal import record as record_event
 from tenants.core.dates import utcnow
 from tenants.core.keys import current_keys
+from tenants.core.pages import public_cache_of_request
 
 security_log = logging.getLogger("taxesejour.security")
 AUDIENCES_KEY = "taxesejour.audiences"
@@ -89,7 +90,8 @@ def _person_of_request(_request):
     """The live session's person, or a remembered browser's (traded for a new session)."""
     site = g.get("site")
     if (site is None or site.kind is not SiteKind.TENANT or not site.tenant.is_open
-            or tenancy.current_binding() is None or request.endpoint == "static"):
+            or tenancy.current_binding() is None or request.endpoint == "static"
+            or public_cache_of_request() is not None):
         return None
     spec = _audience_of_request()
     if spec is None:
@@ -265,11 +267,16 @@ def _set_remember_cookie(response):
 
 
 def _no_store(response):
-    """Tenant pages carry personal data and CSRF tokens: never cached anywhere."""
+    """Tenant pages carry personal data and CSRF tokens: never cached anywhere (but the few
+    declared the same for everyone)."""
     site = g.get("site")
     if site is not None and site.kind is SiteKind.TENANT and request.endpoint != "static":
-        response.headers["Cache-Control"] = "no-store"
-        response.vary.add("Cookie")
+        seconds = public_cache_of_request()
+        if seconds is not None and response.status_code == 200:
+            response.headers["Cache-Control"] = f"public, max-age={seconds}"
+        else:
+            response.headers["Cache-Control"] = "no-store"
+            response.vary.add("Cookie")
     return response
 
 

@@ -12,7 +12,7 @@ from tenants.collectivite import branding
 from tenants.collectivite.models import Settings
 from tenants.core import validation
 from tenants.core.emails import Brand
-from tenants.core.pdf import Sender
+from tenants.core.printing import Sender
 from tenants.core.urls import tenant_url
 
 

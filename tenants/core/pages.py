@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 
-from flask import abort
+from flask import abort, current_app, request
 
 from plateforme.database import db
 
@@ -23,3 +23,23 @@ def enum_or_404(kind: type[enum.StrEnum], value: str):
         return kind(value)
     except ValueError:
         abort(404)
+
+
+def cached_publicly(seconds: int):
+    """A page the same for everyone (no person, no form token): shared caches may keep it
+    `seconds`; nobody is identified on it, so it never sets a cookie."""
+
+    def mark(view):
+        view.public_cache = seconds
+        return view
+
+    return mark
+
+
+def public_cache_of_request() -> int | None:
+    view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
+    while view is not None:
+        if hasattr(view, "public_cache"):
+            return view.public_cache
+        view = getattr(view, "__wrapped__", None)
+    return None

@@ -1,51 +1,24 @@
-"""What the product prints: an A4 document in the collectivité's name, and French typography.
+"""An A4 document in the collectivité's name (fpdf2), for the letters (`tenants.hosts.letters`)
+and the hosts' guide (`tenants.hosts.guide`).
 
 Pure (no Flask, no database), so that a command, a view or a test can build a PDF. Text is set in
-DejaVu Sans, which covers every French character ("œ", "É", « », ...). The letters
-(`tenants.hosts.letters`) and the hosts' guide (`tenants.collectivite.guide`) are built on it.
+DejaVu Sans, which covers every French character ("œ", "É", « », ...). Imported only by what
+builds a PDF, when it builds one: fpdf2 is slow to load.
 """
 
 from __future__ import annotations
 
 import io
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
+from tenants.core.printing import ACCENT, BLACK, GREY, Sender, french_spacing
+
 FONTS = Path(__file__).resolve().parents[2] / "static" / "fonts"
 FONT = "DejaVu"
-NBSP = "\u00a0"
-BLACK, GREY, ACCENT = (0, 0, 0), (90, 90, 90), (25, 65, 120)
-
-
-@dataclass(frozen=True)
-class Sender:
-    name: str                        # the collectivité's name
-    support_phone: str               # formatted ("04 75 12 34 56"), or "" when not set
-    home_url: str                    # the collectivité's home page on the platform
-    logo_png: bytes | None = None    # the collectivité's logo (already re-encoded as PNG)
-
-
-def support_sentence(sender: Sender) -> str:
-    if sender.support_phone:
-        return ("Si vous n'arrivez pas à vous connecter, appelez le service technique de votre "
-                f"collectivité au {sender.support_phone.replace(' ', NBSP)}.")
-    return ("Si vous n'arrivez pas à vous connecter, contactez les services de votre "
-            "collectivité ou votre mairie.")
-
-
-def quote(text: str) -> str:
-    return f"«{NBSP}{text}{NBSP}»"
-
-
-def french_spacing(text: str) -> str:
-    """No line break before « ; : ? ! » (French typography puts a space before them)."""
-    for mark in ";:?!":
-        text = text.replace(f" {mark}", f"{NBSP}{mark}")
-    return text
 
 
 class Document(FPDF):

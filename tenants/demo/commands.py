@@ -17,6 +17,7 @@ from plateforme.errors import UserError
 from tenants.access import passwords
 from tenants.access.rules import Role
 from tenants.agents import accounts as agents
+from tenants.audit import journal
 from tenants.collectivite import settings
 from tenants.core.dates import utcnow
 from tenants.core.keys import current_keys
@@ -24,6 +25,7 @@ from tenants.core.validation import parse_phone
 from tenants.hosts import accounts as hosts
 from tenants.hosts import codes, importing
 from tenants.hosts.models import Host
+from tenants.tax import importing as delta_import
 
 DEMO_SLUG = "communautesoragout"
 DEMO_NAME = "Communauté Soragout"
@@ -33,6 +35,10 @@ DEMO_HOSTS = Path(__file__).with_name("hebergeurs.csv")
 DEMO_LOGIN = "paul.durand@example.fr"
 DEMO_PASSWORD = "démonstration de la taxe de séjour"  # noqa: S105 - public on purpose
 DEMO_ADMIN = "admin@communautesoragout.example.fr"
+# The demo's deliberation for 2026, in a small file of the DGFiP's DELTA format: the calculator
+# works at once, through the same import as the national file.
+DEMO_SIREN = "200070019"
+DEMO_DELTA = Path(__file__).with_name("delta_2026.xml")
 
 
 def ensure_demo(app) -> str:
@@ -42,9 +48,12 @@ def ensure_demo(app) -> str:
     migrate.upgrade_shared(db.state, config["SHARED_MIGRATIONS_DIR"])
     collectivite, _created = provisioning.create(
         db.state, db.session, platform, slug=DEMO_SLUG, name=DEMO_NAME,
-        kind="communaute_de_communes")
+        kind="communaute_de_communes", siren=DEMO_SIREN)
     if collectivite.status == "suspended":
         provisioning.set_status(db.session, DEMO_SLUG, "active")
+    if collectivite.siren != DEMO_SIREN:  # a demo made before it had one
+        collectivite.siren = DEMO_SIREN
+        db.session.commit()
     report = migrate.migrate(db.state, db.session, shared_dir=config["SHARED_MIGRATIONS_DIR"],
                              tenant_dir=config["TENANT_MIGRATIONS_DIR"], slugs=[DEMO_SLUG],
                              workers=1)
@@ -75,6 +84,12 @@ def seed_hosts(app, tenant) -> str:
     return code
 
 
+def load_deliberation(tenant) -> str:
+    """The demo's 2026 deliberation, imported from its DELTA file (unchanged on a rerun)."""
+    report = delta_import.import_file(DEMO_DELTA, [tenant], journal.Actor(label="flask demo"))
+    return report.tenants[0].summary()
+
+
 def console_access(tenant) -> str:
     """The demo's console administrator: an invitation link while it has no password."""
     with db.tenant_context(tenant):
@@ -101,11 +116,14 @@ def demo_command():
     tenant = registry.tenant_info(registry.require(db.session, DEMO_SLUG))
     db.session.commit()
     code = seed_hosts(current_app, tenant)
+    deliberation = load_deliberation(tenant)
     console = console_access(tenant)
     click.echo(f"Collectivité de démonstration « {DEMO_NAME} » prête.")
     click.echo(f"  Activer un compte : « Activer mon compte », code d'activation {code}")
     click.echo(f"  Se connecter : {DEMO_LOGIN} / {DEMO_PASSWORD}")
     click.echo(f"  {console}")
+    click.echo(f"  Délibération 2026 (fichier DELTA de démonstration) : {deliberation} ; "
+               f"calculette : {url}calculette")
     if current_app.config["MAIL_BACKEND"] == "file":
         outbox = current_app.config["MAIL_OUTBOX_DIR"]
         click.echo(f"  Courriels envoyés (mot de passe oublié) : {outbox}")

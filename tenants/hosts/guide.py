@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from fpdf.enums import XPos, YPos
 
-from tenants.core.pdf import ACCENT, GREY, Document, Sender, quote, support_sentence
-from tenants.hosts.letters import CHECK_SCREEN, CODE_FIELD, SUBJECT
+from tenants.core.pdf import Document
+from tenants.core.printing import ACCENT, GREY, Sender, quote, support_sentence
+from tenants.hosts.letter_content import CHECK_SCREEN, CODE_FIELD, SUBJECT
 
 GUIDE_TITLE = "LE GUIDE DE LA TÉLÉDÉCLARATION"
 HELP_MENU = quote("Besoin d'aide")

@@ -23,7 +23,6 @@ from tenants.hosts.forms import (
     ProfileForm,
     details_data,
 )
-from tenants.hosts.guide import guide_pdf
 from tenants.hosts.tour import TOUR
 
 bp = TenantBlueprint("dashboard", __name__)
@@ -158,6 +157,8 @@ def guide():
     uploaded = documents.guide(db.session)
     if uploaded is not None:
         return download(uploaded.content, GUIDE_FILENAME)
+    from tenants.hosts.guide import guide_pdf  # fpdf2 loads only to print
+
     return download(guide_pdf(settings.sender(db.session)), GUIDE_FILENAME)
 
 

@@ -1,5 +1,8 @@
 """Schema binding: each collectivité sees its own rows, and nothing falls back elsewhere."""
 
+from datetime import date
+from decimal import Decimal
+
 import pytest
 import sqlalchemy as sa
 
@@ -94,6 +97,42 @@ def _recovery(session, tag):
     return row
 
 
+def _deliberation(session, tag):
+    row = models.Deliberation(year=2026, key=f"k-{tag}", version=1, source="console", name=tag,
+                              adopted_on=date(2025, 6, 1), fingerprint=tag)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def _child(make_child):
+    """A row that belongs to a deliberation named `tag` (it has no text column of its own)."""
+    def make(session, tag):
+        row = make_child(_deliberation(session, tag))
+        session.add(row)
+        return row
+
+    return make
+
+
+def _period(deliberation):
+    return models.Period(deliberation_id=deliberation.id, position=0, start_month=1,
+                         start_day=1, end_month=12, end_day=31)
+
+
+def _tariff(deliberation):
+    period = _period(deliberation)
+    db.session.add(period)
+    db.session.flush()
+    return models.Tariff(period_id=period.id, category=4, amount=Decimal("1.50"))
+
+
+def _deliberation_of(row):
+    if isinstance(row, models.Tariff):
+        row = db.session.get(models.Period, row.period_id)
+    return db.session.get(models.Deliberation, row.deliberation_id).name
+
+
 FACTORIES = {
     models.LegalDraft: ("body", _simple(models.LegalDraft, "body", kind="cgu")),
     models.Document: ("title", _simple(models.Document, "title", filename="x.pdf",
@@ -114,6 +153,19 @@ FACTORIES = {
     models.LoginThrottle: ("key_digest", _simple(models.LoginThrottle, "key_digest")),
     models.Acceptance: ("sha256", _acceptance),
     models.Settings: None,  # one row per collectivité: see test_settings_are_separate
+    models.LegalGridLine: ("label", _simple(models.LegalGridLine, "label", year=1999,
+                                            category=1, floor=Decimal("0.70"),
+                                            ceiling=Decimal("4.90"), unit="€")),
+    models.Deliberation: ("name", _deliberation),
+    models.DeliberationCommune: ("name", lambda session, tag: session.add(
+        models.DeliberationCommune(deliberation_id=_deliberation(session, "c" + tag).id,
+                                   insee="07019", name=tag))),
+    models.Regime: (_deliberation_of, _child(lambda d: models.Regime(
+        deliberation_id=d.id, nature=4, regime="reel"))),
+    models.Period: (_deliberation_of, _child(_period)),
+    models.Tariff: (_deliberation_of, _child(_tariff)),
+    models.Band: (_deliberation_of, _child(lambda d: models.Band(
+        deliberation_id=d.id, rate=Decimal("20.00"), nights_min=1))),
 }
 
 
@@ -127,7 +179,8 @@ def test_every_tenant_model_has_a_separation_factory():
 
 
 def _tags(model, column):
-    return {getattr(o, column) for o in db.session.scalars(sa.select(model))}
+    rows = db.session.scalars(sa.select(model)).all()
+    return {column(o) if callable(column) else getattr(o, column) for o in rows}
 
 
 @pytest.mark.parametrize("model", [m for m in FACTORIES if FACTORIES[m]],

@@ -9,7 +9,7 @@ from plateforme.database import db
 from plateforme.errors import UserError
 from tenants.collectivite import documents, tutorials
 from tenants.collectivite.models import Document
-from tenants.core.pdf import Sender
+from tenants.core.printing import Sender
 from tenants.hosts.guide import guide_pdf
 from tests.tenants.conftest import messages
 

@@ -8,9 +8,10 @@ import pytest
 from pypdf import PdfReader
 
 from tenants.core.dates import french_date
-from tenants.core.pdf import Sender
+from tenants.core.printing import Sender
 from tenants.hosts.guide import guide_pdf
-from tenants.hosts.letters import IssuedLetter, letters_pdf
+from tenants.hosts.letter_content import IssuedLetter
+from tenants.hosts.letter_pages import letters_pdf
 
 Letter = partial(IssuedLetter, host_id=0, reference=None)
 
