@@ -39,6 +39,8 @@ from pathlib import Path
 
 import idna
 from flask import Flask, current_app
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from config import Config, ConfigurationError
 
@@ -70,6 +72,8 @@ class Email:
     sender_name: str | None = None
     # PNG images the HTML refers to as "cid:<name>": ((name, bytes), ...).
     images: tuple[tuple[str, bytes], ...] = ()
+    # PDF files joined to the message: ((file name, bytes), ...).
+    attachments: tuple[tuple[str, bytes], ...] = ()
 
     def __post_init__(self) -> None:
         for name in ("to", "subject", "text", "html", "reply_to", "sender_name"):
@@ -84,6 +88,9 @@ class Email:
             raise ValueError("Email.images accompagne une version HTML.")
         if self.reply_to is not None:
             _address(self.reply_to, "reply_to")
+        for filename, _data in self.attachments:
+            if _LINE_BREAK.search(filename) or "/" in filename or not filename.endswith(".pdf"):
+                raise ValueError(f"Email.attachments : nom de fichier PDF invalide : {filename!r}.")
 
 
 @dataclass
@@ -124,6 +131,30 @@ def send(message: Email) -> None:
     log.info("Mail %s sent through the %s backend.", built["Message-ID"], state.backend)
 
 
+def send_after_commit(session: Session, message: Email) -> None:
+    """Send `message` once `session` commits, and never if it rolls back: a receipt must not
+    reach anyone for what was not saved. A failure then is logged (what was saved stays)."""
+    session.info.setdefault(_PENDING, []).append(message)
+
+
+_PENDING = "taxesejour.mail_pending"
+
+
+@event.listens_for(Session, "after_commit")
+def _send_pending(session: Session) -> None:
+    for message in session.info.pop(_PENDING, ()):
+        try:
+            send(message)
+        except MailError:
+            log.warning("A message to send after commit failed.", exc_info=True)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_pending(session: Session, previous_transaction) -> None:
+    if previous_transaction.parent is None:   # the session's own transaction, not a savepoint
+        session.info.pop(_PENDING, None)
+
+
 def outbox(app: Flask | None = None) -> list[EmailMessage]:
     """The memory backend's messages, oldest first. The list itself: clear it to forget them."""
     state = _state(app if app is not None else current_app._get_current_object())
@@ -156,6 +187,8 @@ def _build(message: Email, sender: Address, cte: str = "quoted-printable") -> Em
         for name, data in message.images:
             html_part.add_related(data, maintype="image", subtype="png", cid=f"<{name}>",
                                   disposition="inline", filename=f"{name}.png")
+    for filename, data in message.attachments:
+        built.add_attachment(data, maintype="application", subtype="pdf", filename=filename)
     return built
 
 

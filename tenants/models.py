@@ -12,7 +12,15 @@ from tenants.collectivite.models import (
     Settings,
     Tutorial,
 )
-from tenants.hosts.models import ActivationCode, Hebergement, Host, HostSession, RememberToken
+from tenants.declarations.models import Declaration, Reminder, ReminderSettings, Stay
+from tenants.hosts.models import (
+    ActivationCode,
+    Closure,
+    Hebergement,
+    Host,
+    HostSession,
+    RememberToken,
+)
 from tenants.tax.models import (
     Band,
     Deliberation,
@@ -24,7 +32,7 @@ from tenants.tax.models import (
 )
 
 __all__ = ["Acceptance", "ActivationCode", "Agent", "AgentSession", "AuditEvent", "Band",
-           "Deliberation", "DeliberationCommune", "Document", "Hebergement", "Host",
-           "HostSession", "LegalDocument", "LegalDraft", "LegalGridLine", "LoginThrottle",
-           "NewsItem", "Period", "RecoveryCode", "Regime", "RememberToken", "Settings", "Tariff",
-           "Tutorial"]
+           "Closure", "Declaration", "DeliberationCommune", "Deliberation", "Document",
+           "Hebergement", "Host", "HostSession", "LegalDocument", "LegalDraft", "LegalGridLine",
+           "LoginThrottle", "NewsItem", "Period", "RecoveryCode", "Regime", "Reminder",
+           "ReminderSettings", "RememberToken", "Settings", "Stay", "Tariff", "Tutorial"]

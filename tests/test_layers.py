@@ -22,8 +22,10 @@ REQUEST_BOUND = {"tenants.access.identity", "tenants.access.rules", "tenants.cor
                  "tenants.core.pages"}
 REQUEST_STATE = {"request", "g", "session"}
 #: The tax engine and what it reads are pure: the standard library only (and defusedxml for the
-#: DGFiP's file), no Flask, no SQLAlchemy, nothing of the rest of the product.
-PURE = {"tenants.tax.calculation", "tenants.tax.law", "tenants.tax.delta"}
+#: DGFiP's file), no Flask, no SQLAlchemy, nothing of the rest of the product; so is the reader
+#: of the hosts' registers and booking platforms' exports.
+PURE = {"tenants.tax.calculation", "tenants.tax.law", "tenants.tax.delta",
+        "tenants.declarations.sources"}
 PURE_LIBRARIES = {"defusedxml"}
 
 

@@ -20,16 +20,25 @@ from tenants.core.validation import format_phone
               help="Numéro du service technique, affiché aux hébergeurs ("
                    "chaîne vide pour l'effacer).")
 @click.option("--display-name", default=None, help="Nom affiché aux hébergeurs.")
-def set_command(slug, support_phone, display_name):
+@click.option("--declarations", "frequency", default=None,
+              type=click.Choice(list(settings.FREQUENCIES)),
+              help="Périodicité des déclarations des hébergeurs.")
+@click.option("--echeance", "deadline_day", default=None, type=int,
+              help="Jour du mois suivant la période avant lequel déclarer et reverser (1 à 28).")
+def set_command(slug, support_phone, display_name, frequency, deadline_day):
     """Change a collectivité's settings."""
-    if support_phone is None and display_name is None:
-        raise UserError("Rien à changer : précisez --support-phone ou --display-name.")
+    if (support_phone, display_name, frequency, deadline_day) == (None,) * 4:
+        raise UserError("Rien à changer : précisez --support-phone, --display-name, "
+                        "--declarations ou --echeance.")
     with bound(slug):
-        values = settings.set_support(db.session, support_phone, display_name)
+        values = settings.set_support(db.session, support_phone, display_name, frequency,
+                                      deadline_day)
         db.session.commit()
         phone = format_phone(values.support_phone) or "(aucun)"
-        name = values.display_name
-    click.echo(f"« {slug} » : nom affiché « {name} », service technique {phone}.")
+        name, frequency = values.display_name, values.declaration_frequency
+        deadline_day = values.declaration_deadline_day
+    click.echo(f"« {slug} » : nom affiché « {name} », service technique {phone}, déclarations "
+               f"{settings.FREQUENCIES[frequency]} avant le {deadline_day} du mois suivant.")
 
 
 def _publish(slug: str, kind: str, file: Path) -> None:

@@ -7,15 +7,16 @@ from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
+    IntegerField,
     SelectField,
     StringField,
     SubmitField,
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from tenants.collectivite import tutorials
+from tenants.collectivite import settings, tutorials
 from tenants.core.dates import to_paris
 from tenants.core.forms import REQUIRED
 from tenants.core.validation import format_phone
@@ -48,6 +49,12 @@ class SettingsForm(FlaskForm):
                                 render_kw={"type": "email", "autocomplete": "off"})
     opening_hours = StringField("Horaires d'ouverture", [Length(max=300)],
                                 description="Par exemple : du lundi au vendredi, 9 h – 12 h.")
+    declaration_frequency = SelectField(
+        "Les hébergeurs déclarent", choices=[SelectChoice(k, v) for k, v in
+                                             settings.FREQUENCIES.items()])
+    declaration_deadline_day = IntegerField(
+        "Échéance : le jour du mois suivant la période (1 à 28)",
+        [InputRequired(REQUIRED), NumberRange(1, 28, "Un jour de 1 à 28.")])
     submit = SubmitField("Enregistrer les paramètres")
 
     @classmethod
@@ -57,7 +64,9 @@ class SettingsForm(FlaskForm):
             "display_name": values.display_name, "brand_colour": values.brand_colour,
             "home_text": values.home_text, "support_phone": format_phone(values.support_phone),
             "tax_phone": format_phone(values.tax_phone), "contact_email": values.contact_email,
-            "opening_hours": values.opening_hours})
+            "opening_hours": values.opening_hours,
+            "declaration_frequency": values.declaration_frequency,
+            "declaration_deadline_day": values.declaration_deadline_day})
 
 
 class LogoForm(FlaskForm):

@@ -31,9 +31,19 @@ class Settings(TenantModel):
     brand_colour: Mapped[str] = mapped_column(sa.String(7), default="#123b66")
     logo_png: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
     home_text: Mapped[str] = mapped_column(sa.Text, default="")
+    # The declaration calendar: how often hosts declare, and the day of the month after each
+    # period by which they declare and pay.
+    declaration_frequency: Mapped[str] = mapped_column(sa.String(15), default="mensuelle")
+    declaration_deadline_day: Mapped[int] = mapped_column(default=15)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
-    __table_args__ = (sa.CheckConstraint("id = 1", name="single_row"),)
+    __table_args__ = (
+        sa.CheckConstraint("id = 1", name="single_row"),
+        sa.CheckConstraint("declaration_frequency IN ('mensuelle', 'trimestrielle', "
+                           "'semestrielle', 'annuelle')", name="declaration_frequency"),
+        sa.CheckConstraint("declaration_deadline_day BETWEEN 1 AND 28",
+                           name="declaration_deadline_day"),
+    )
 
 
 class LegalDocument(TenantModel):

@@ -37,14 +37,36 @@ def update(session: Session, data: dict, by: Actor) -> Settings:
     values.tax_phone = validation.parse_phone(data.get("tax_phone")) or ""
     values.contact_email = validation.parse_email(data.get("contact_email")) or ""
     values.opening_hours = " ".join((data.get("opening_hours") or "").split())
+    set_calendar(values, data.get("declaration_frequency"), data.get("declaration_deadline_day"))
     journal.record(session, "settings.updated", by, target="paramètres")
     return values
 
 
+FREQUENCIES = {"mensuelle": "chaque mois", "trimestrielle": "chaque trimestre",
+               "semestrielle": "chaque semestre", "annuelle": "chaque année"}
+
+
+def set_calendar(values: Settings, frequency: str | None, deadline_day: int | None) -> None:
+    """How often hosts declare, and by which day of the following month (1 to 28: every
+    month has it)."""
+    if frequency is not None:
+        if frequency not in FREQUENCIES:
+            raise UserError(f"Périodicité « {frequency} » inconnue : "
+                            + ", ".join(FREQUENCIES) + ".")
+        values.declaration_frequency = frequency
+    if deadline_day is not None:
+        if not 1 <= deadline_day <= 28:
+            raise UserError("L'échéance est un jour du mois suivant la période, de 1 à 28.")
+        values.declaration_deadline_day = deadline_day
+
+
 def set_support(session: Session, support_phone: str | None = None,
-                display_name: str | None = None) -> Settings:
-    """What `flask tenants set` changes: the support number, the name shown."""
+                display_name: str | None = None, frequency: str | None = None,
+                deadline_day: int | None = None) -> Settings:
+    """What `flask tenants set` changes: the support number, the name shown, the declaration
+    calendar."""
     values = get(session)
+    set_calendar(values, frequency, deadline_day)
     if support_phone is not None:
         values.support_phone = validation.parse_phone(support_phone) or ""
     if display_name is not None:

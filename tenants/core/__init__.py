@@ -4,9 +4,11 @@ libraries only, so that any package may use it."""
 
 
 def init_app(app) -> None:
-    from tenants.core import markdown, money, navigation, validation
+    from tenants.core import dates, markdown, money, navigation, validation
 
     app.add_template_filter(validation.format_phone, "phone")
     app.add_template_filter(money.french, "euros")
     app.add_template_filter(markdown.safe_markdown, "markdown")
+    app.add_template_filter(dates.french_date, "french_date")
+    app.add_template_filter(lambda day: day.strftime("%d/%m/%Y") if day else "", "short_date")
     navigation.init_app(app)

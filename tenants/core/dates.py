@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from plateforme.registry import utcnow
 
-__all__ = ["french_date", "to_paris", "to_utc", "utcnow"]
+__all__ = ["french_date", "paris_today", "to_paris", "to_utc", "utcnow"]
 
 PARIS = ZoneInfo("Europe/Paris")
 UTC = ZoneInfo("UTC")
@@ -28,6 +28,11 @@ def to_paris(utc: datetime | None) -> datetime | None:
     if utc is None:
         return None
     return utc.replace(tzinfo=UTC).astimezone(PARIS).replace(tzinfo=None)
+
+
+def paris_today() -> date:
+    """Today in France: what a deadline or the end of a period is compared with."""
+    return to_paris(utcnow()).date()
 
 
 def french_date(day: date) -> str:

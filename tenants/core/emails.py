@@ -28,12 +28,13 @@ class Brand:
     logo_png: bytes | None = None
 
 
-def render(template: str, *, to: str, subject: str, brand: Brand, **context) -> mail.Email:
-    """The message `emails/<template>` for `to`, in `brand`'s name."""
+def render(template: str, *, to: str, subject: str, brand: Brand,
+           attachments: tuple[tuple[str, bytes], ...] = (), **context) -> mail.Email:
+    """The message `emails/<template>` for `to`, in `brand`'s name (PDF `attachments` joined)."""
     values = dict(context, brand=brand, subject=subject,
                   logo_src=f"cid:{LOGO_CID}" if brand.logo_png else None)
     text = render_template(f"emails/{template}.txt", **values)
     html = render_template(f"emails/{template}.html", **values)
     images = ((LOGO_CID, brand.logo_png),) if brand.logo_png else ()
     return mail.Email(to=to, subject=subject, text=text, html=html, sender_name=brand.name,
-                      images=images)
+                      images=images, attachments=attachments)

@@ -8,13 +8,19 @@ its start) is prefixed with `'`, unless it is a plain number such as a phone in 
 
 from __future__ import annotations
 
+import base64
+import binascii
 import csv
+import hashlib
+import hmac
 import io
 import re
 from collections.abc import Iterable, Sequence
 from urllib.parse import quote
 
 from flask import Response
+
+from tenants.core.keys import current_keys
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 PLAIN_NUMBER = re.compile(r"[+-]?\d[\d ]*(?:[.,]\d+)?")
@@ -49,3 +55,28 @@ def download(content: bytes, filename: str) -> Response:
         disposition += f"; filename*=UTF-8''{quote(filename)}"
     response.headers["Content-Disposition"] = disposition
     return response
+
+
+# --- a file checked, then confirmed --------------------------------------------------------
+
+
+def carry(data: bytes) -> tuple[str, str]:
+    """A file checked and previewed travels back with the confirmation as (base64, signature):
+    what is imported is exactly what the person saw."""
+    return base64.b64encode(data).decode(), _signature(data)
+
+
+def carried(content: str | None, signature: str | None) -> bytes | None:
+    """The file back from `carry`, or None when it was altered (or never carried)."""
+    try:
+        data = base64.b64decode(content or "", validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    if not content or not hmac.compare_digest(_signature(data), signature or ""):
+        return None
+    return data
+
+
+def _signature(data: bytes) -> str:
+    return hmac.new(current_keys().token_digest("import", "key").encode(), data,
+                    hashlib.sha256).hexdigest()

@@ -5,6 +5,8 @@ touching the layout.
 - A menu entry: a label, an endpoint, an order; in the console, administrators only or not.
 - A panel: a named place in a page (`"console.legal_texts"`) where packages above the page's own
   add HTML; a page of `collectivite` can show what `hosts` knows without importing it.
+- A step of the host's guided tour: the dashboard section it explains (the element's id), a
+  title and what to do there, in order; each package explains its own panel.
 """
 
 from __future__ import annotations
@@ -36,10 +38,19 @@ class MenuEntry:
             (request.view_args or {}).get(k) == v for k, v in self.values.items())
 
 
+@dataclass(frozen=True)
+class TourStep:
+    order: int
+    anchor: str
+    title: str
+    text: str
+
+
 @dataclass
 class Navigation:
     menus: dict[str, list[MenuEntry]] = field(default_factory=lambda: {m: [] for m in MENUS})
     panels: dict[str, list[Callable[..., str]]] = field(default_factory=dict)
+    tour: list[TourStep] = field(default_factory=list)
 
 
 def _state(app: Flask) -> Navigation:
@@ -55,6 +66,16 @@ def add_menu_entry(app: Flask, menu: str, entry: MenuEntry) -> None:
 def add_panel(app: Flask, slot: str, render: Callable[..., str]) -> None:
     """`render(**context)` returns the panel's HTML (a rendered template)."""
     _state(app).panels.setdefault(slot, []).append(render)
+
+
+def add_tour_step(app: Flask, step: TourStep) -> None:
+    steps = _state(app).tour
+    steps.append(step)
+    steps.sort(key=lambda s: s.order)
+
+
+def tour_steps(app: Flask | None = None) -> list[TourStep]:
+    return list(_state(app or current_app).tour)
 
 
 def menu(name: str, is_admin: bool = False) -> list[MenuEntry]:

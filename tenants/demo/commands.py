@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from pathlib import Path
 
 import click
@@ -19,12 +20,12 @@ from tenants.access.rules import Role
 from tenants.agents import accounts as agents
 from tenants.audit import journal
 from tenants.collectivite import settings
-from tenants.core.dates import utcnow
+from tenants.core.dates import paris_today, utcnow
 from tenants.core.keys import current_keys
 from tenants.core.validation import parse_phone
 from tenants.hosts import accounts as hosts
 from tenants.hosts import codes, importing
-from tenants.hosts.models import Host
+from tenants.hosts.models import Hebergement, Host
 from tenants.tax import importing as delta_import
 
 DEMO_SLUG = "communautesoragout"
@@ -39,6 +40,7 @@ DEMO_ADMIN = "admin@communautesoragout.example.fr"
 # works at once, through the same import as the national file.
 DEMO_SIREN = "200070019"
 DEMO_DELTA = Path(__file__).with_name("delta_2026.xml")
+DEMO_INSEE = "07901"  # SORAGOUT, in that file
 
 
 def ensure_demo(app) -> str:
@@ -70,6 +72,12 @@ def seed_hosts(app, tenant) -> str:
         if db.session.scalar(sa.select(sa.func.count()).select_from(Host)) == 0:
             importing.import_hosts(db.session, DEMO_HOSTS.read_bytes())
             settings.get(db.session).support_phone = parse_phone(DEMO_PHONE)
+            # On the platform since the January before last month, in the deliberation's first
+            # commune: every month of that year is there to declare, one at least ended.
+            last_month = paris_today().replace(day=1) - timedelta(days=1)
+            for hebergement in db.session.scalars(sa.select(Hebergement)):
+                hebergement.insee = DEMO_INSEE
+                hebergement.started_on = date(last_month.year, 1, 1)
         durand = hosts.by_email(db.session, DEMO_LOGIN)
         if durand.password_hash is None:
             durand.password_hash = passwords.hash_password(DEMO_PASSWORD)
@@ -126,5 +134,6 @@ def demo_command():
                f"calculette : {url}calculette")
     if current_app.config["MAIL_BACKEND"] == "file":
         outbox = current_app.config["MAIL_OUTBOX_DIR"]
-        click.echo(f"  Courriels envoyés (mot de passe oublié) : {outbox}")
+        click.echo(f"  Courriels envoyés (mot de passe oublié, états récapitulatifs, relances) : "
+                   f"{outbox}")
     click.echo(f"Ouvrez {url}")

@@ -8,9 +8,10 @@ from tenants.core.navigation import MenuEntry, add_menu_entry
 def init_app(app) -> None:
     import tenants.hosts.commands as commands
     from tenants.access.identity import Audience, register_audience
-    from tenants.core.navigation import add_panel
+    from tenants.core.navigation import add_panel, add_tour_step
     from tenants.hosts import accounts, views_console, views_host, views_public
     from tenants.hosts.models import Host
+    from tenants.hosts.tour import TOUR
 
     register_audience(app, Audience(name="host", cookie_key="auth", kind=accounts.KIND,
                                     person_model=Host, blueprint_prefix=None))
@@ -18,6 +19,8 @@ def init_app(app) -> None:
         app.register_blueprint(blueprint)
     app.cli.add_command(commands.hosts_group)
     add_panel(app, "console.legal_texts", views_console.acceptances_panel)
+    for step in TOUR:
+        add_tour_step(app, step)
     for order, label, endpoint in ((10, "Tableau de bord", "dashboard.index"),
                                    (20, "Mon compte", "dashboard.profile"),
                                    (30, "Mes documents", "dashboard.documents_page"),

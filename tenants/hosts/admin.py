@@ -5,6 +5,7 @@ journaled with the agent who acted."""
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -21,6 +22,8 @@ from tenants.core.keys import Keys
 from tenants.core.validation import parse_email
 from tenants.hosts import accounts, codes, natures, profile
 from tenants.hosts.models import AccountState, ActivationCode, Hebergement, Host
+
+INSEE_RE = re.compile(r"\d{5}|2[AB]\d{3}")
 
 
 class HostAction(enum.StrEnum):
@@ -140,6 +143,7 @@ def update_host(session: Session, host: Host, data: dict, by: Actor) -> None:
 
 def add_hebergement(session: Session, host: Host, data: dict, by: Actor) -> Hebergement:
     item = profile.new_hebergement(data)
+    _collectivite_fields(session, item, data)
     host.hebergements.append(item)
     journal.record(session, "hebergement.created", by, target=item.name, host_id=host.id)
     return item
@@ -147,8 +151,24 @@ def add_hebergement(session: Session, host: Host, data: dict, by: Actor) -> Hebe
 
 def update_hebergement(session: Session, item: Hebergement, data: dict, by: Actor) -> None:
     profile.update_hebergement(item, data)
+    _collectivite_fields(session, item, data)
     journal.record(session, "hebergement.updated", by, target=item.name,
                    hebergement_id=item.id)
+
+
+def _collectivite_fields(session: Session, item: Hebergement, data: dict) -> None:
+    """What only the collectivité sets: the reference (unique), the INSEE code, the date
+    declarations are asked from."""
+    reference = (data.get("reference") or "").strip() or None
+    if reference and reference != item.reference and session.scalar(
+            sa.select(Hebergement.id).where(Hebergement.reference == reference)):
+        raise UserError(f"La référence d'hébergement « {reference} » est déjà utilisée.")
+    item.reference = reference
+    insee = (data.get("insee") or "").strip().upper() or None
+    if insee is not None and not INSEE_RE.fullmatch(insee):
+        raise UserError(f"Code INSEE « {insee} » invalide (5 caractères, par exemple 07019).")
+    item.insee = insee
+    item.started_on = data.get("started_on")
 
 
 def disable(session: Session, host: Host) -> None:

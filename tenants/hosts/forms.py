@@ -8,6 +8,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
+    DateField,
     EmailField,
     FieldList,
     FormField,
@@ -161,6 +162,23 @@ class HebergementEditForm(HebergementForm):
 
 class LogoutForm(FlaskForm):
     submit = SubmitField("Se déconnecter")
+
+
+class ConsoleHebergementForm(HebergementForm):
+    """What the collectivité adds to what the host sees of an hébergement."""
+
+    reference = StringField("Référence de l'hébergement (numéro d'enregistrement ; "
+                            "facultative)", [Optional(), Length(max=64)])
+    insee = StringField("Code INSEE de la commune (facultatif : déduit du nom de la commune "
+                        "quand il suffit)", [Optional(), Length(max=5)])
+    started_on = DateField("Déclarations demandées à partir du (facultatif)", [Optional()],
+                           render_kw={"type": "date"})
+
+
+class ClosureForm(FlaskForm):
+    starts_on = DateField("Fermé du", [InputRequired(REQUIRED)], render_kw={"type": "date"})
+    ends_on = DateField("au (inclus)", [InputRequired(REQUIRED)], render_kw={"type": "date"})
+    submit = SubmitField("Ajouter cette fermeture")
 
 
 class HostForm(PersonalForm):

@@ -4,6 +4,8 @@ UTF-8 (with or without BOM), `;` or `,` separated, a header row. Every row is ch
 anything is written: the report names each bad row by its line number in the file, with its
 reasons, and then nothing at all is imported. Rows sharing a `reference` are one host with
 several hébergements; a `reference` already known attaches the new hébergements to that host.
+An hébergement may carry its own `hebergement_reference` (unique: declarations are imported and
+exported by it).
 """
 
 from __future__ import annotations
@@ -25,7 +27,8 @@ from tenants.hosts.models import Hebergement, Host
 REQUIRED_COLUMNS = ("civilite", "nom", "prenom", "adresse", "code_postal", "commune",
                     "hebergement_nom", "hebergement_adresse", "hebergement_code_postal",
                     "hebergement_commune", "nature", "classement", "capacite")
-OPTIONAL_COLUMNS = ("email", "telephone", "compte_avant_2019", "reference")
+OPTIONAL_COLUMNS = ("email", "telephone", "compte_avant_2019", "reference",
+                    "hebergement_reference")
 MAX_ROWS = 20_000
 
 
@@ -134,7 +137,10 @@ def _check_row(line: int, row: dict) -> tuple[_HostRow | None, list[str]]:
         "nature": nature,
         "classement": take(natures.parse_classement, row["classement"], nature) if nature else None,
         "capacity": take(natures.parse_capacity, row["capacite"]),
+        "reference": row.get("hebergement_reference") or None,
     }
+    if hebergement["reference"] and len(hebergement["reference"]) > 64:
+        reasons.append("référence de l'hébergement trop longue (64 caractères au plus)")
     if values["legacy"] and not values["email"]:
         reasons.append("un compte d'avant 2019 a besoin d'une adresse électronique pour "
                        "réinitialiser son mot de passe")
@@ -195,8 +201,19 @@ def _check_consistency(session: Session, rows: list[_HostRow], report: ImportRep
     reference."""
     first_by_reference: dict[str, _HostRow] = {}
     email_owner: dict[str, str] = {}
+    hebergement_line: dict[str, int] = {}
     for row in rows:
         reasons = []
+        hebergement_reference = row.hebergement["reference"]
+        if hebergement_reference:
+            first = hebergement_line.setdefault(hebergement_reference, row.line)
+            if first != row.line:
+                reasons.append(f"référence d'hébergement « {hebergement_reference} » déjà "
+                               f"donnée à la ligne {first}")
+            elif session.scalar(sa.select(Hebergement.id).where(
+                    Hebergement.reference == hebergement_reference)) is not None:
+                reasons.append(f"référence d'hébergement « {hebergement_reference} » déjà "
+                               "utilisée par un hébergement existant")
         if row.reference:
             first = first_by_reference.setdefault(row.reference, row)
             if first is not row:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import enum
 import secrets
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -109,12 +109,27 @@ class Hebergement(TenantModel):
     nature: Mapped[str] = mapped_column(sa.String(30))
     classement: Mapped[str] = mapped_column(sa.String(20))
     capacity: Mapped[int]
+    # The collectivité's own identifier (typically the numéro d'enregistrement): declarations
+    # are imported and exported by it.
+    reference: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    # The commune's INSEE code, where the collectivité's communes have different deliberations
+    # and the name alone does not tell which (an agent sets it).
+    insee: Mapped[str | None] = mapped_column(sa.String(5))
+    # Declarations are asked from the period holding this day (none is asked before: an agent
+    # or an import may still record earlier periods, the history of another platform).
+    started_on: Mapped[date | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     host: Mapped[Host] = relationship(back_populates="hebergements")
+    closures: Mapped[list[Closure]] = relationship(
+        order_by="Closure.starts_on", cascade="all, delete-orphan")
 
     __table_args__ = (sa.CheckConstraint("capacity > 0", name="capacity"),)
+
+    @property
+    def start_date(self) -> date:
+        return self.started_on or self.created_at.date()
 
     @property
     def nature_label(self) -> str:
@@ -123,6 +138,20 @@ class Hebergement(TenantModel):
     @property
     def classement_label(self) -> str:
         return CLASSEMENTS.get(self.classement, self.classement)
+
+
+class Closure(TenantModel):
+    """Days an hébergement is closed (both included), kept by its host: a forfait counts only
+    the nights it is open, and a period it is closed throughout is declared at 0 nuitée."""
+
+    __tablename__ = "hebergement_closures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hebergement_id: Mapped[int] = mapped_column(sa.ForeignKey("hebergements.id"), index=True)
+    starts_on: Mapped[date]
+    ends_on: Mapped[date]
+
+    __table_args__ = (sa.CheckConstraint("ends_on >= starts_on", name="dates"),)
 
 
 class CodeState(enum.StrEnum):

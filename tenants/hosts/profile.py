@@ -3,13 +3,15 @@ login email, password. Every field is checked before anything changes."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from sqlalchemy.orm import Session
 
 from plateforme.errors import UserError
 from tenants.access import passwords
 from tenants.core import validation
 from tenants.hosts import accounts, natures
-from tenants.hosts.models import Hebergement, Host
+from tenants.hosts.models import Closure, Hebergement, Host
 
 
 def update_details(host: Host, data: dict) -> None:
@@ -83,3 +85,27 @@ def own_hebergement(session: Session, host: Host, hebergement_id: int) -> Heberg
     if hebergement is None or hebergement.host_id != host.id:
         return None
     return hebergement
+
+
+def add_closure(session: Session, item: Hebergement, starts_on: date, ends_on: date) -> Closure:
+    """The host says when the hébergement is closed (a forfait counts only its open nights)."""
+    if ends_on < starts_on:
+        raise UserError("La fin de la fermeture précède son début.")
+    if (ends_on - starts_on).days > 366 * 2:
+        raise UserError("Une fermeture dure au plus deux ans : indiquez-en plusieurs.")
+    for other in item.closures:
+        if other.starts_on <= ends_on and starts_on <= other.ends_on:
+            raise UserError(f"Cette fermeture chevauche celle du "
+                            f"{other.starts_on.strftime('%d/%m/%Y')} au "
+                            f"{other.ends_on.strftime('%d/%m/%Y')}.")
+    closure = Closure(starts_on=starts_on, ends_on=ends_on)
+    item.closures.append(closure)
+    session.flush()
+    return closure
+
+
+def remove_closure(session: Session, item: Hebergement, closure_id: int) -> None:
+    closure = next((c for c in item.closures if c.id == closure_id), None)
+    if closure is None:
+        raise UserError("Cette fermeture n'existe pas.")
+    item.closures.remove(closure)

@@ -4,10 +4,6 @@ hosts and letters"); personal data exports and erasure for administrators."""
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
-
 from flask import (
     abort,
     current_app,
@@ -24,12 +20,18 @@ from plateforme.routing import TenantBlueprint
 from tenants.access.identity import actor
 from tenants.access.rules import Role, agent_required
 from tenants.collectivite import legal
-from tenants.core.files import download
+from tenants.core.files import carried, carry, download
 from tenants.core.forms import ActionForm
 from tenants.core.keys import current_keys
 from tenants.core.pages import enum_or_404, get_or_404
 from tenants.hosts import admin, gdpr, importing, letters, natures
-from tenants.hosts.forms import HebergementForm, HostForm, ImportForm, NewHostForm, details_data
+from tenants.hosts.forms import (
+    ConsoleHebergementForm,
+    HostForm,
+    ImportForm,
+    NewHostForm,
+    details_data,
+)
 from tenants.hosts.models import AccountState, Hebergement, Host
 
 bp = TenantBlueprint("console_hosts", __name__)
@@ -85,14 +87,14 @@ def host_detail(host_id):
         error = done.error
     return render_template("hosts/console/detail.html", host=host, form=form, error=error,
                            state=admin.state(db.session, host), action_form=ActionForm(),
-                           hebergement_form=HebergementForm(prefix="nouveau"))
+                           hebergement_form=ConsoleHebergementForm(prefix="nouveau"))
 
 
 @bp.post(f"{PREFIX}/<int:host_id>/hebergements")
 @agent_required()
 def hebergement_add(host_id):
     host = get_or_404(Host, host_id)
-    form = HebergementForm(prefix="nouveau")
+    form = ConsoleHebergementForm(prefix="nouveau")
     if form.validate_on_submit():
         done = db.attempt(admin.add_hebergement, db.session, host, form.data, actor())
         flash(done.error or "Hébergement ajouté.", "error" if done.error else "success")
@@ -105,7 +107,7 @@ def hebergement_add(host_id):
 @agent_required()
 def hebergement_edit(hebergement_id):
     item = get_or_404(Hebergement, hebergement_id)
-    form = HebergementForm(obj=None if request.method == "POST" else item)
+    form = ConsoleHebergementForm(obj=None if request.method == "POST" else item)
     error = None
     if form.validate_on_submit():
         done = db.attempt(admin.update_hebergement, db.session, item, form.data, actor())
@@ -163,12 +165,6 @@ def _letters(selected, fmt):
 # --- import -------------------------------------------------------------------------------
 
 
-def _sign(content: bytes) -> str:
-    """The checked file travels back with the confirmation: signed, so it cannot change."""
-    return hmac.new(current_keys().token_digest("import", "key").encode(), content,
-                    hashlib.sha256).hexdigest()
-
-
 @bp.route(f"{PREFIX}/import", methods=["GET", "POST"])
 @agent_required()
 def host_import():
@@ -178,8 +174,8 @@ def host_import():
     content = ""
     if form.validate_on_submit():
         if form.confirm.data and form.content.data:
-            data = base64.b64decode(form.content.data)
-            if not hmac.compare_digest(_sign(data), form.signature.data or ""):
+            data = carried(form.content.data, form.signature.data)
+            if data is None:
                 abort(400)
             done = db.attempt(importing.import_journaled, db.session, data, actor())
             if done.ok:
@@ -194,8 +190,7 @@ def host_import():
             data = upload.read() if upload else b""
             report, error = _dry_run(data)
             if error is None:
-                content = base64.b64encode(data).decode()
-                form.signature.data = _sign(data)
+                content, form.signature.data = carry(data)
     return render_template("hosts/console/import.html", form=form, report=report, error=error,
                            content=content)
 

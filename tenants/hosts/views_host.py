@@ -13,9 +13,12 @@ from tenants.access.rules import host_required
 from tenants.collectivite import documents, news, settings, tutorials
 from tenants.collectivite.models import Document
 from tenants.core.files import download
+from tenants.core.forms import ActionForm
+from tenants.core.navigation import tour_steps
 from tenants.core.pages import get_or_404
 from tenants.hosts import profile
 from tenants.hosts.forms import (
+    ClosureForm,
     EmailChangeForm,
     HebergementEditForm,
     LogoutForm,
@@ -23,7 +26,6 @@ from tenants.hosts.forms import (
     ProfileForm,
     details_data,
 )
-from tenants.hosts.tour import TOUR
 
 bp = TenantBlueprint("dashboard", __name__)
 GUIDE_FILENAME = "guide-de-la-teledeclaration.pdf"
@@ -35,8 +37,8 @@ def index():
     return render_template("hosts/host/index.html", host=current_host(),
                            news=news.published(db.session, limit=5),
                            tutorials=tutorials.ordered(db.session), logout_form=LogoutForm(),
-                           tour_steps=[{"anchor": a, "title": t, "text": x}
-                                       for a, t, x in TOUR])
+                           tour_steps=[{"anchor": s.anchor, "title": s.title, "text": s.text}
+                                       for s in tour_steps()])
 
 
 # --- the host's account -------------------------------------------------------------------
@@ -121,9 +123,7 @@ def _profile_with(**forms):
 @host_required
 def hebergement(hebergement_id):
     host = current_host()
-    item = profile.own_hebergement(db.session, host, hebergement_id)
-    if item is None:
-        abort(404)
+    item = _own_or_404(hebergement_id)
     form = HebergementEditForm(obj=None if request.method == "POST" else item)
     error = None
     if form.validate_on_submit():
@@ -132,12 +132,48 @@ def hebergement(hebergement_id):
             flash(f"L'hébergement « {item.name} » est enregistré.", "success")
             return redirect(url_for(".index") + "#mes-hebergements")
         error = done.error
-    return render_template("hosts/host/hebergement.html", form=form, item=item, error=error)
+    return render_template("hosts/host/hebergement.html", form=form, item=item, error=error,
+                           closure_form=ClosureForm(), action_form=ActionForm())
 
 
 def _update_hebergement(host, item, data) -> None:
     profile.update_hebergement(item, data)
     security_event("hebergement.updated", host, hebergement_id=item.id)
+
+
+@bp.post("/hebergements/<int:hebergement_id>/fermetures")
+@host_required
+def closure_add(hebergement_id):
+    item = _own_or_404(hebergement_id)
+    form = ClosureForm()
+    if form.validate_on_submit():
+        done = db.attempt(_add_closure, item, form.starts_on.data, form.ends_on.data)
+        flash(done.error or "Fermeture enregistrée.", "error" if done.error else "success")
+    else:
+        flash("Indiquez les dates de début et de fin de la fermeture.", "error")
+    return redirect(url_for(".hebergement", hebergement_id=item.id) + "#fermetures")
+
+
+def _add_closure(item, starts_on, ends_on) -> None:
+    profile.add_closure(db.session, item, starts_on, ends_on)
+    security_event("hebergement.closure_added", current_host(), hebergement_id=item.id)
+
+
+@bp.post("/hebergements/<int:hebergement_id>/fermetures/<int:closure_id>/supprimer")
+@host_required
+def closure_remove(hebergement_id, closure_id):
+    item = _own_or_404(hebergement_id)
+    if ActionForm().validate_on_submit():
+        done = db.attempt(profile.remove_closure, db.session, item, closure_id)
+        flash(done.error or "Fermeture supprimée.", "error" if done.error else "success")
+    return redirect(url_for(".hebergement", hebergement_id=item.id) + "#fermetures")
+
+
+def _own_or_404(hebergement_id: int):
+    item = profile.own_hebergement(db.session, current_host(), hebergement_id)
+    if item is None:
+        abort(404)
+    return item
 
 
 # --- documents and help -------------------------------------------------------------------
@@ -180,7 +216,7 @@ def help_page():
 @bp.get("/aide/visite-guidee")
 @host_required
 def tour():
-    return render_template("hosts/host/tour.html", steps=TOUR)
+    return render_template("hosts/host/tour.html", steps=tour_steps())
 
 
 @bp.post("/session/prolonger")

@@ -153,6 +153,12 @@ class Rules:
                 ranges += [(start, last, period), (first, end, period)]
         return tuple(ranges)
 
+    def spans(self) -> list[tuple[date, date, Period]]:
+        """Each perception period's days of the year, as (first day, last day, period): one
+        over the new year is two spans."""
+        return [(date.fromordinal(start), date.fromordinal(end), period)
+                for start, end, period in self._ranges]
+
     def period_of(self, day: date) -> Period | None:
         ordinal = day.toordinal()
         for start, end, period in self._ranges:
@@ -306,9 +312,12 @@ def _nights_by_period(rules: Rules, first_night: date, nights: int):
     return [(period, count) for period, count in counts.values()]
 
 
-def forfait(rules: Rules, *, category: int, day: date, units: int, nights_open: int) -> Quote:
+def forfait(rules: Rules, *, category: int, day: date, units: int, nights_open: int,
+            band_nights: int | None = None) -> Quote:
     """What an accommodation owes au forfait for a period: `day` is any day of it, `units` its
-    capacity units, `nights_open` the nights it is open in the period."""
+    capacity units, `nights_open` the nights it is open in the period. `band_nights`: the nights
+    open that choose the abattement's band when they differ (a month declared of a perception
+    period open longer: the band is the whole period's); `nights_open` by default."""
     if category == PROPORTIONAL:
         raise ValueError("unclassified accommodation is always taxed au réel")
     if units < 1 or nights_open < 1:
@@ -319,7 +328,7 @@ def forfait(rules: Rules, *, category: int, day: date, units: int, nights_open: 
     line = tariff(rules, period, category)
     if line is None:
         raise NoTariff(category)
-    abattement = rules.abattement(nights_open)
+    abattement = rules.abattement(nights_open if band_nights is None else band_nights)
     unit_nights = units * nights_open
     amount = cents(line.total * unit_nights * (ONE - abattement / HUNDRED))
     return Quote(Regime.FORFAIT, category, (Part(period, line, unit_nights, amount),),

@@ -241,9 +241,9 @@ def test_the_guided_tour_and_the_timeout_warning_work_with_the_keyboard(live_ser
     launch.focus()
     page.keyboard.press("Enter")
     dialog = page.get_by_role("dialog")
-    expect(dialog).to_contain_text("Étape 1 sur 6")
+    expect(dialog).to_contain_text("Étape 1 sur 7")
     page.keyboard.press("Enter")  # focus is on "Étape suivante"
-    expect(dialog).to_contain_text("Étape 2 sur 6")
+    expect(dialog).to_contain_text("Étape 2 sur 7")
     expect(dialog).to_contain_text("Vos informations personnelles")
     assert axe_violations(page) == []
     page.keyboard.press("Escape")

@@ -133,6 +133,41 @@ def _deliberation_of(row):
     return db.session.get(models.Deliberation, row.deliberation_id).name
 
 
+def _declaration(session, tag):
+    item = _hebergement(session, "d" + tag)
+    session.flush()
+    row = models.Declaration(hebergement_id=item.id, period="2026-07",
+                             period_start=date(2026, 7, 1), period_end=date(2026, 7, 31),
+                             deadline=date(2026, 8, 15), version=1, status="brouillon",
+                             regime="reel", reason=tag)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def _stay(session, tag):
+    row = models.Stay(declaration_id=_declaration(session, "s" + tag).id,
+                      arrival=date(2026, 7, 1), departure=date(2026, 7, 3), persons=2,
+                      channel="plateforme", platform=tag)
+    session.add(row)
+    return row
+
+
+def _closure(session, tag):
+    item = _hebergement(session, tag)
+    session.flush()
+    row = models.Closure(hebergement_id=item.id, starts_on=date(2026, 1, 1),
+                         ends_on=date(2026, 1, 31))
+    session.add(row)
+    return row
+
+
+def _reminder(session, tag):
+    row = models.Reminder(host_id=_host(session, tag).id, period="2026-07", kind="avant")
+    session.add(row)
+    return row
+
+
 FACTORIES = {
     models.LegalDraft: ("body", _simple(models.LegalDraft, "body", kind="cgu")),
     models.Document: ("title", _simple(models.Document, "title", filename="x.pdf",
@@ -166,6 +201,13 @@ FACTORIES = {
     models.Tariff: (_deliberation_of, _child(_tariff)),
     models.Band: (_deliberation_of, _child(lambda d: models.Band(
         deliberation_id=d.id, rate=Decimal("20.00"), nights_min=1))),
+    models.Closure: (lambda row: db.session.get(models.Hebergement, row.hebergement_id).name,
+                     _closure),
+    models.Declaration: ("reason", _declaration),
+    models.Stay: ("platform", _stay),
+    models.Reminder: (lambda row: db.session.get(models.Host, row.host_id).last_name,
+                      _reminder),
+    models.ReminderSettings: ("text_before", _simple(models.ReminderSettings, "text_before")),
 }
 
 

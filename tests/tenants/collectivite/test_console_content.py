@@ -17,7 +17,8 @@ from tests.tenants.conftest import messages
 SETTINGS = {"display_name": "Communauté Vallée Verte", "brand_colour": "#1b5e20",
             "home_text": "Bienvenue **sur** votre espace.", "support_phone": "04 75 99 00 11",
             "tax_phone": "04 75 99 00 22", "contact_email": "taxe@vallee-verte.fr",
-            "opening_hours": "du lundi au vendredi, 9 h – 12 h"}
+            "opening_hours": "du lundi au vendredi, 9 h – 12 h",
+            "declaration_frequency": "trimestrielle", "declaration_deadline_day": "20"}
 
 
 def image(fmt="PNG", size=(1200, 300)):

@@ -172,3 +172,29 @@ def test_gdpr_export_covers_everything_and_erasure_keeps_the_tax_records(as_admi
             sa.select(AuditEvent).where(AuditEvent.actor_id == host_id,
                                               AuditEvent.actor_kind == "host")))
         assert "elodie" not in leftovers.lower() and "martin" not in leftovers.lower()
+
+
+def test_the_collectivite_sets_an_hebergements_reference_commune_and_start(as_agent, imported):
+    with db.tenant_context(imported):
+        gite, studio = host_by_name("Martin").hebergements
+        gite_id, studio_id = gite.id, studio.id
+    fields = {"name": "Gîte des Lilas", "address": "12 rue des Lilas", "postal_code": "07200",
+              "city": "Aubenas", "nature": "meuble", "classement": "3", "capacity": "6",
+              "reference": "ENR-07019-001", "insee": "07019", "started_on": "2026-03-01"}
+    assert as_agent.post(f"/admin/hebergeurs/hebergements/{gite_id}", fields).status_code \
+        == 302
+    page = as_agent.get(f"/admin/hebergeurs/hebergements/{gite_id}").text
+    assert "ENR-07019-001" in page and "07019" in page and "2026-03-01" in page
+    with db.tenant_context(imported):
+        gite = db.session.get(Hebergement, gite_id)
+        assert (gite.reference, gite.insee, gite.started_on.isoformat()) == (
+            "ENR-07019-001", "07019", "2026-03-01")
+    taken = as_agent.post(f"/admin/hebergeurs/hebergements/{studio_id}", dict(
+        fields, name="Studio du Pont", classement="non_classe", capacity="2"))
+    assert any("déjà utilisée" in m for m in messages(taken.text))
+    bad = as_agent.post(f"/admin/hebergeurs/hebergements/{studio_id}", dict(
+        fields, name="Studio du Pont", reference="", insee="7019"))
+    assert any("INSEE" in m for m in messages(bad.text))
+    with db.tenant_context(imported):
+        studio = db.session.get(Hebergement, studio_id)
+        assert (studio.reference, studio.insee, studio.name) == (None, None, "Studio du Pont")

@@ -8,7 +8,7 @@ from pypdf import PdfReader
 from plateforme.database import db
 from tenants.collectivite.models import NewsItem, Tutorial
 from tenants.core.dates import utcnow
-from tenants.hosts.tour import TOUR
+from tenants.core.navigation import tour_steps
 from tests.tenants.conftest import PASSWORD, Client, activated, host_by_name, messages
 
 NEW = "encore une autre longue phrase secrete"
@@ -120,7 +120,7 @@ def test_the_guide_is_a_real_pdf_for_this_collectivite(logged_in):
     assert "GUIDE DE LA TÉLÉDÉCLARATION" in " ".join(text.split())
 
 
-def test_help_tour_and_tutorials(logged_in, imported):
+def test_help_tour_and_tutorials(app, logged_in, imported):
     with db.tenant_context(imported):
         db.session.add(Tutorial(title="Déclarer en 3 minutes", kind="video",
                                      url="https://videos.example.fr/declarer"))
@@ -128,7 +128,7 @@ def test_help_tour_and_tutorials(logged_in, imported):
     page = logged_in.get("/aide").text
     assert "Déclarer en 3 minutes" in page and "(vidéo)" in page
     tour = logged_in.get("/aide/visite-guidee").text
-    assert tour.count("<h2>Étape") == len(TOUR)
+    assert tour.count("<h2>Étape") == len(tour_steps(app))
     assert "/tableau-de-bord#mes-hebergements" in tour
 
 
@@ -148,3 +148,28 @@ def test_a_second_host_is_a_separate_account(app, imported):
     other.accept_cgu()
     page = other.get("/tableau-de-bord").text
     assert "Camping de la Rivière" in page and "Gîte des Lilas" not in page
+
+
+def test_the_host_keeps_the_hebergements_closures(logged_in, imported):
+    with db.tenant_context(imported):
+        hebergement_id = host_by_name("Martin").hebergements[0].id
+    page = f"/hebergements/{hebergement_id}"
+    added = logged_in.post(f"{page}/fermetures", {"starts_on": "2026-11-01",
+                                                  "ends_on": "2027-03-31"}, page=page)
+    assert added.status_code == 302
+    assert "Du 01/11/2026 au 31/03/2027" in logged_in.get(page).text
+    overlap = logged_in.post(f"{page}/fermetures", {"starts_on": "2027-03-01",
+                                                    "ends_on": "2027-04-30"}, page=page)
+    assert overlap.status_code == 302
+    assert any("chevauche" in m for m in messages(logged_in.get(page).text))
+    backwards = logged_in.post(f"{page}/fermetures", {"starts_on": "2027-05-10",
+                                                      "ends_on": "2027-05-01"}, page=page)
+    assert backwards.status_code == 302
+    assert any("précède" in m for m in messages(logged_in.get(page).text))
+    with db.tenant_context(imported):
+        (closure,) = host_by_name("Martin").hebergements[0].closures
+        closure_id = closure.id
+    removed = logged_in.post(f"{page}/fermetures/{closure_id}/supprimer", {}, page=page)
+    assert removed.status_code == 302
+    with db.tenant_context(imported):
+        assert host_by_name("Martin").hebergements[0].closures == []

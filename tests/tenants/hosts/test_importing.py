@@ -92,3 +92,26 @@ def test_a_known_reference_gets_the_new_hebergement(app, tenant, tmp_path):
 def test_a_legacy_account_needs_an_email(app, tenant, tmp_path):
     result = run(app, tmp_path, HEADER + "\n" + GOOD.replace(";;;non;", ";;;oui;"))
     assert result.exit_code == 1 and "avant 2019" in result.output
+
+
+def test_hebergement_references_are_imported_and_unique(app, tenant, tmp_path):
+    header = HEADER + ";hebergement_reference"
+    first = run(app, tmp_path, f"{header}\n{GOOD};ENR-001\n"
+                               "Mme;Roux;Anne;1 rue A;07200;Aubenas;;;non;R1;Gîte B;2 rue A;"
+                               "07200;Aubenas;meuble;2;4;\n")
+    assert first.exit_code == 0, first.output
+    with db.tenant_context(tenant):
+        refs = {h.name: h.reference for h in db.session.scalars(sa.select(Hebergement))}
+        assert refs == {"Gîte A": "ENR-001", "Gîte B": None}
+    twice = run(app, tmp_path, f"{header}\n"
+                               "M.;Blanc;Jo;2 rue B;07200;Aubenas;;;non;R2;Gîte C;2 rue B;07200;"
+                               "Aubenas;meuble;2;4;ENR-002\n"
+                               "M.;Blanc;Jo;2 rue B;07200;Aubenas;;;non;R2;Gîte D;3 rue B;07200;"
+                               "Aubenas;meuble;2;4;ENR-002\n"
+                               "M.;Noir;Lu;3 rue C;07200;Aubenas;;;non;R3;Gîte E;3 rue C;07200;"
+                               "Aubenas;meuble;2;4;ENR-001\n")
+    assert twice.exit_code == 1
+    assert "ligne 3" in twice.output and "déjà donnée à la ligne 2" in twice.output
+    assert "ligne 4" in twice.output and "déjà utilisée par un hébergement existant" in \
+        twice.output
+    assert counts(tenant) == (1, 2)
