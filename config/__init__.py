@@ -120,6 +120,15 @@ class Config:
     SESSION_ABSOLUTE_HOURS = 12
     REMEMBER_DAYS = 30
     PASSWORD_RESET_MINUTES = 60
+    # PayFiP (the DGFiP's online payment). Empty WSDL URL: the real service, through the copy
+    # of its WSDL that eopayment ships. The demo and the tests point both URLs at the local
+    # simulator (`flask payfip simulator`).
+    PAYFIP_WSDL_URL = ""
+    PAYFIP_PAYMENT_URL = "https://www.payfip.gouv.fr/tpa/paiementws.web"
+    # An idOp lives 15 minutes: after that, declarations held by an unfinished payment are
+    # payable again.
+    PAYFIP_IDOP_MINUTES = 15
+    PAYFIP_TIMEOUT_SECONDS = 15
 
     @classmethod
     def from_environment(cls) -> dict:
@@ -130,12 +139,13 @@ class Config:
                     "MAIL_DEFAULT_SENDER", "MAIL_OUTBOX_DIR", "RATELIMIT_STORAGE_URI",
                     "PREFERRED_URL_SCHEME",
                     "PUBLIC_PORT", "TENANT_SQLITE_DIR", "SHARED_MIGRATIONS_DIR",
-                    "TENANT_MIGRATIONS_DIR"):
+                    "TENANT_MIGRATIONS_DIR", "PAYFIP_WSDL_URL", "PAYFIP_PAYMENT_URL"):
             values[key] = _env(key, values[key])
         for key in ("MIGRATION_WORKERS", "MIGRATION_LOCK_TIMEOUT", "PROXY_FIX_X_FOR",
                     "PROXY_FIX_X_PROTO", "DB_POOL_SIZE", "DB_MAX_OVERFLOW", "MAIL_PORT",
                     "MAIL_TIMEOUT", "ACTIVATION_CODE_DAYS", "SESSION_IDLE_MINUTES",
-                    "SESSION_ABSOLUTE_HOURS", "REMEMBER_DAYS", "PASSWORD_RESET_MINUTES"):
+                    "SESSION_ABSOLUTE_HOURS", "REMEMBER_DAYS", "PASSWORD_RESET_MINUTES",
+                    "PAYFIP_IDOP_MINUTES", "PAYFIP_TIMEOUT_SECONDS"):
             values[key] = _env_int(key, values[key])
         values["TENANT_CACHE_CHECK_SECONDS"] = _env_float(
             "TENANT_CACHE_CHECK_SECONDS", values["TENANT_CACHE_CHECK_SECONDS"])
@@ -173,6 +183,9 @@ class Development(Config):
 
     ENV_NAME = "development"
     PUBLIC_PORT = "5000"
+    # The local PayFiP simulator that ./scripts/demo starts beside the server.
+    PAYFIP_WSDL_URL = "http://127.0.0.1:5099/tpa/services/securite?wsdl"
+    PAYFIP_PAYMENT_URL = "http://127.0.0.1:5099/tpa/paiementws.web"
 
     @classmethod
     def from_environment(cls) -> dict:

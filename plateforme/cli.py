@@ -62,6 +62,7 @@ class CommandGroup(AppGroup):
 
 tenants_group = CommandGroup("tenants", help="Collectivités: create, list, suspend, migrate…")
 domains_group = tenants_group.group("domains", help="A collectivité's domains.")(lambda: None)
+payfip_group = CommandGroup("payfip", help="PayFiP : le simulateur local (tests, démonstration).")
 
 
 @contextmanager
@@ -80,6 +81,29 @@ def bound(slug: str):
         yield tenant
 
 
+@payfip_group.command("simulator", with_appcontext=False)
+@click.option("--port", type=click.IntRange(0, 65535), default=5099, show_default=True,
+              help="Port d'écoute (0 : un port libre).")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Adresse d'écoute.")
+def payfip_simulator_command(port: int, host: str) -> None:
+    """Serve the PayFiP simulator until Ctrl+C. Threaded: while it notifies the product, the
+    product calls it back."""
+    from werkzeug.serving import make_server
+
+    from plateforme.payfip.simulator import SERVICE_PATH, create_simulator
+
+    server = make_server(host, port, create_simulator(), threaded=True)
+    shown = f"[{host}]" if ":" in host else host
+    click.echo(f"Simulateur PayFiP : http://{shown}:{server.server_port}{SERVICE_PATH}?wsdl")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
 def init_app(app) -> None:
     """The groups' commands are registered by the modules that own them, when imported."""
     app.cli.add_command(tenants_group)
+    app.cli.add_command(payfip_group)

@@ -1,6 +1,6 @@
 """What lives inside one collectivité's schema and on its hosts, one package per feature:
-core ← audit ← access ← collectivite ← hosts, agents ← tax ← declarations ← console (the demo
-above all); `tests/test_layers.py` holds the packages to that order."""
+core ← audit ← access ← collectivite ← hosts, agents ← tax ← declarations ← payments ← console
+(the demo above all); `tests/test_layers.py` holds the packages to that order."""
 
 
 def init_app(app) -> None:
@@ -18,11 +18,12 @@ def init_app(app) -> None:
         demo,
         hosts,
         models,  # noqa: F401  (the metadata is complete before any create_all)
+        payments,
         tax,
     )
     from tenants.collectivite import defaults
 
-    for package in (core, access, collectivite, hosts, agents, tax, declarations, console,
-                    demo):
+    for package in (core, access, collectivite, hosts, agents, tax, declarations, payments,
+                    console, demo):
         package.init_app(app)
     provisioning.use_tenant_schema(app, metadata=TenantModel.metadata, seed=defaults.seed)

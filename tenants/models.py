@@ -21,6 +21,7 @@ from tenants.hosts.models import (
     HostSession,
     RememberToken,
 )
+from tenants.payments.models import Allocation, Payment, PaymentSettings
 from tenants.tax.models import (
     Band,
     Deliberation,
@@ -31,8 +32,9 @@ from tenants.tax.models import (
     Tariff,
 )
 
-__all__ = ["Acceptance", "ActivationCode", "Agent", "AgentSession", "AuditEvent", "Band",
-           "Closure", "Declaration", "DeliberationCommune", "Deliberation", "Document",
+__all__ = ["Acceptance", "ActivationCode", "Agent", "AgentSession", "Allocation", "AuditEvent",
+           "Band", "Closure", "Declaration", "DeliberationCommune", "Deliberation", "Document",
            "Hebergement", "Host", "HostSession", "LegalDocument", "LegalDraft", "LegalGridLine",
-           "LoginThrottle", "NewsItem", "Period", "RecoveryCode", "Regime", "Reminder",
-           "ReminderSettings", "RememberToken", "Settings", "Stay", "Tariff", "Tutorial"]
+           "LoginThrottle", "NewsItem", "Payment", "PaymentSettings", "Period", "RecoveryCode",
+           "Regime", "Reminder", "ReminderSettings", "RememberToken", "Settings", "Stay",
+           "Tariff", "Tutorial"]

@@ -36,12 +36,20 @@ class Role(enum.StrEnum):
 
 #: What each rule writes on its view, read by the tests that walk the URL map.
 PUBLIC, HOST, HOST_BEFORE_CGU = "public", "host", "host_before_cgu"
+NOTIFICATION = "notification"
 CONSOLE = {None: "console:agent", Role.ADMINISTRATEUR: "console:administrateur"}
 CONSOLE_STEP = "console:step"
 
 
 def public(view):
     view.access = PUBLIC
+    return view
+
+
+def notification(view):
+    """A server's call (PayFiP's notification), not a browser's: no session, no CSRF token
+    (exempt it too). Such a view must believe nothing it is told: it asks the sender back."""
+    view.access = NOTIFICATION
     return view
 
 

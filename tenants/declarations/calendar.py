@@ -135,3 +135,12 @@ def between(first: date, last: date, frequency: Frequency | str) -> list[Period]
         periods.append(current)
         current = current.next()
     return periods
+
+
+def from_key(key: str) -> Period:
+    """A period from its key alone (its form tells the frequency: `2026-07`, `2026-T3`…), for
+    what was recorded under an earlier calendar."""
+    for frequency, pattern in _KEYS.items():
+        if pattern.fullmatch(key or ""):
+            return parse(key, frequency)
+    raise ValueError(f"Période « {key} » invalide.")

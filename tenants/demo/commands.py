@@ -26,6 +26,8 @@ from tenants.core.validation import parse_phone
 from tenants.hosts import accounts as hosts
 from tenants.hosts import codes, importing
 from tenants.hosts.models import Hebergement, Host
+from tenants.payments import paying
+from tenants.payments.models import PaymentSettings
 from tenants.tax import importing as delta_import
 
 DEMO_SLUG = "communautesoragout"
@@ -98,6 +100,24 @@ def load_deliberation(tenant) -> str:
     return report.tenants[0].summary()
 
 
+# The demo's régie: PayFiP in test mode, answered by the local simulator that ./scripts/demo
+# starts (`flask payfip simulator`); an account for transfers (the Banque de France's example).
+DEMO_PAYMENTS = {"payfip_numcli": "123456", "payfip_mode": "T",
+                 "iban": "FR76 3000 1007 9412 3456 7890 185", "bic": "BDFEFRPPCCT",
+                 "account_holder": "Régie de la taxe de séjour – Communauté Soragout",
+                 "cheque_payee": "Régie de la taxe de séjour de la Communauté Soragout",
+                 "cheque_address": "Communauté Soragout\nService taxe de séjour\n"
+                                   "1 place de la Mairie\n07200 Soragout"}
+
+
+def payment_settings(tenant) -> None:
+    """The demo régie, set once (what an administrator changed afterwards is kept)."""
+    with db.tenant_context(tenant):
+        if db.session.get(PaymentSettings, 1) is None:
+            paying.configure(db.session, DEMO_PAYMENTS, journal.Actor(label="flask demo"))
+            db.session.commit()
+
+
 def console_access(tenant) -> str:
     """The demo's console administrator: an invitation link while it has no password."""
     with db.tenant_context(tenant):
@@ -125,6 +145,7 @@ def demo_command():
     db.session.commit()
     code = seed_hosts(current_app, tenant)
     deliberation = load_deliberation(tenant)
+    payment_settings(tenant)
     console = console_access(tenant)
     click.echo(f"Collectivité de démonstration « {DEMO_NAME} » prête.")
     click.echo(f"  Activer un compte : « Activer mon compte », code d'activation {code}")
@@ -132,6 +153,9 @@ def demo_command():
     click.echo(f"  {console}")
     click.echo(f"  Délibération 2026 (fichier DELTA de démonstration) : {deliberation} ; "
                f"calculette : {url}calculette")
+    click.echo("  Paiement en ligne : simulateur PayFiP local "
+               f"({current_app.config['PAYFIP_PAYMENT_URL']}), lancé par ./scripts/demo ou "
+               "par « flask payfip simulator »")
     if current_app.config["MAIL_BACKEND"] == "file":
         outbox = current_app.config["MAIL_OUTBOX_DIR"]
         click.echo(f"  Courriels envoyés (mot de passe oublié, états récapitulatifs, relances) : "

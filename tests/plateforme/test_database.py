@@ -168,6 +168,24 @@ def _reminder(session, tag):
     return row
 
 
+def _payment(session, tag):
+    row = models.Payment(host_id=_host(session, "p" + tag).id, means="virement",
+                         status="payee", amount=Decimal("12.50"), received_on=date(2026, 8, 1),
+                         bank_reference=tag)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def _allocation(session, tag):
+    declaration = _declaration(session, "a" + tag)
+    row = models.Allocation(payment_id=_payment(session, tag).id, declaration_id=declaration.id,
+                            hebergement_id=declaration.hebergement_id, period="2026-07",
+                            amount=Decimal("12.50"))
+    session.add(row)
+    return row
+
+
 FACTORIES = {
     models.LegalDraft: ("body", _simple(models.LegalDraft, "body", kind="cgu")),
     models.Document: ("title", _simple(models.Document, "title", filename="x.pdf",
@@ -208,6 +226,11 @@ FACTORIES = {
     models.Reminder: (lambda row: db.session.get(models.Host, row.host_id).last_name,
                       _reminder),
     models.ReminderSettings: ("text_before", _simple(models.ReminderSettings, "text_before")),
+    models.PaymentSettings: ("account_holder", _simple(models.PaymentSettings,
+                                                       "account_holder")),
+    models.Payment: ("bank_reference", _payment),
+    models.Allocation: (lambda row: db.session.get(models.Payment,
+                                                   row.payment_id).bank_reference, _allocation),
 }
 
 

@@ -31,7 +31,7 @@ def test_the_console_menu_shows_administrators_entries_to_administrators_only(as
 
 
 def test_a_package_adds_its_entry_without_touching_the_layout(app, logged_in):
-    add_menu_entry(app, "host", MenuEntry("Mes paiements", "dashboard.index", 25))
+    add_menu_entry(app, "host", MenuEntry("Mes rendez-vous", "dashboard.index", 25))
     menu = nav(logged_in.get("/tableau-de-bord").text, "Menu principal")
-    assert menu.index("Mon compte") < menu.index("Mes paiements") < menu.index("Mes documents")
+    assert menu.index("Mon compte") < menu.index("Mes rendez-vous") < menu.index("Mes documents")
     assert menu.index("Mes déclarations") < menu.index("Mon compte")   # the declarations' own
