@@ -4,7 +4,6 @@ reconciliation of card payments against PayFiP's own record."""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -63,15 +62,10 @@ def by_period(session: Session, year: int | None = None) -> Accounts:
     def keep(period: str) -> bool:
         return year is None or period.startswith(str(year))
 
-    for due in ledger.dues(session):
-        if not keep(due.period):
-            continue
-        row = rows.setdefault(due.period, PeriodAccount(due.period))
-        row.due += due.amount
-        row.outstanding += due.outstanding
-        row.surplus += due.surplus
-        row.declarations += 1
-        row.unpaid += due.outstanding > ZERO
+    for period, sums in ledger.period_sums(session, year).items():
+        rows[period] = PeriodAccount(period, due=sums.due, outstanding=sums.outstanding,
+                                     surplus=sums.surplus, declarations=sums.declarations,
+                                     unpaid=sums.unpaid)
     collected = session.execute(
         sa.select(Allocation.period, Payment.means, sa.func.sum(Allocation.amount))
         .join(Payment, Payment.id == Allocation.payment_id)
@@ -97,7 +91,7 @@ def totals(session: Session) -> tuple[Decimal, Decimal]:
     """(collected, outstanding) over every period: the console home's figures."""
     collected = session.scalar(sa.select(sa.func.sum(Payment.amount))
                                .where(Payment.status == PaymentStatus.PAYEE.value))
-    outstanding = sum((d.outstanding for d in ledger.dues(session)), ZERO)
+    outstanding = sum((p.outstanding for p in ledger.period_sums(session).values()), ZERO)
     return ledger._money(collected), outstanding
 
 
@@ -124,7 +118,9 @@ def export_rows(session: Session, since: date | None = None,
     """One row per allocation of a paid payment (amounts with a `.`, the period as in the
     declarations' export); a payment's part given to no period is a row of its own, with no
     hébergement nor period, so that the file adds up to what was collected."""
-    query = (sa.select(Payment, Allocation, Hebergement.reference)
+    query = (sa.select(Payment.id, Payment.received_on, Payment.means, Payment.amount,
+                       Payment.refdet, Payment.bank_reference, Payment.number,
+                       Allocation.amount, Allocation.period, Hebergement.reference)
              .outerjoin(Allocation, Allocation.payment_id == Payment.id)
              .outerjoin(Hebergement, Hebergement.id == Allocation.hebergement_id)
              .where(Payment.status == PaymentStatus.PAYEE.value)
@@ -133,28 +129,22 @@ def export_rows(session: Session, since: date | None = None,
         query = query.where(Payment.received_on >= since)
     if until is not None:
         query = query.where(Payment.received_on <= until)
-    rows, given = [], defaultdict(lambda: ZERO)
-    payments_seen: dict[int, Payment] = {}
-    for payment, allocation, reference in session.execute(query):
-        payments_seen[payment.id] = payment
-        if allocation is None:
+    rows, left = [], {}
+    for (payment_id, day, means, total, refdet, bank_reference, number, amount, period,
+         reference) in session.execute(query):
+        ours = refdet if means == Means.PAYFIP else (bank_reference or number)
+        if payment_id not in left:
+            left[payment_id] = [day, means, total, ours or "", len(rows)]
+        if amount is None:
             continue
-        given[payment.id] += allocation.amount
-        rows.append((payment.received_on, payment, allocation.amount, reference or "",
-                     allocation.period))
-    for payment in payments_seen.values():
-        left = payment.amount - given[payment.id]
-        if left != ZERO:
-            rows.append((payment.received_on, payment, left, "", ""))
-    rows.sort(key=lambda r: (r[0], r[1].id))
-    return [(day.strftime("%d/%m/%Y"), payment.means, f"{amount:.2f}", reference, period,
-             _reference(payment)) for day, payment, amount, reference, period in rows]
-
-
-def _reference(payment: Payment) -> str:
-    if payment.means == Means.PAYFIP:
-        return payment.refdet or ""
-    return payment.bank_reference or payment.number or ""
+        left[payment_id][2] -= amount
+        rows.append((day, payment_id, means, amount, reference or "", period, ours or ""))
+    for payment_id, (day, means, rest, ours, _at) in left.items():
+        if rest != ZERO:
+            rows.append((day, payment_id, means, rest, "", "", ours))
+    rows.sort(key=lambda r: (r[0], r[1], r[5] == ""))
+    return [(day.strftime("%d/%m/%Y"), means, f"{amount:.2f}", reference, period, ours)
+            for day, _id, means, amount, reference, period, ours in rows]
 
 
 # --- reconciliation with PayFiP ------------------------------------------------------------

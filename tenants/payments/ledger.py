@@ -158,6 +158,41 @@ def dues(session: Session, *, host_id: int | None = None, hold_since: datetime |
     return found
 
 
+@dataclass
+class PeriodSums:
+    due: Decimal = ZERO
+    outstanding: Decimal = ZERO
+    surplus: Decimal = ZERO
+    declarations: int = 0
+    unpaid: int = 0
+
+
+def period_sums(session: Session, year: int | None = None) -> dict[str, PeriodSums]:
+    """`dues()` summed per period by the database, for the collectivité's accounts: thousands
+    of declarations in one query, the same arithmetic (in hundredths)."""
+    paid = (sa.select(Allocation.hebergement_id, Allocation.period,
+                      sa.func.sum(Allocation.amount).label("paid"))
+            .join(Payment, Payment.id == Allocation.payment_id)
+            .where(Payment.status == PaymentStatus.PAYEE.value)
+            .group_by(Allocation.hebergement_id, Allocation.period).subquery())
+    received = sa.func.coalesce(paid.c.paid, 0)
+    left = sa.case((Declaration.amount > received, Declaration.amount - received), else_=0)
+    over = sa.case((received > Declaration.amount, received - Declaration.amount), else_=0)
+    counted = sa.or_(Declaration.amount > 0, received != 0)
+    query = (sa.select(Declaration.period, sa.func.sum(Declaration.amount),
+                       sa.func.sum(left), sa.func.sum(over), sa.func.count(),
+                       sa.func.sum(sa.case((Declaration.amount > received, 1), else_=0)))
+             .outerjoin(paid, sa.and_(paid.c.hebergement_id == Declaration.hebergement_id,
+                                      paid.c.period == Declaration.period))
+             .where(Declaration.status == "validee", counted)
+             .group_by(Declaration.period))
+    if year is not None:
+        query = query.where(Declaration.period.like(f"{int(year)}%"))
+    return {period: PeriodSums(_money(due), _money(outstanding), _money(surplus), count,
+                               int(unpaid or 0))
+            for period, due, outstanding, surplus, count, unpaid in session.execute(query)}
+
+
 def unallocated(session: Session, host_id: int) -> list[tuple[Payment, Decimal]]:
     """Paid payments with money not given to any period, oldest first."""
     allocated = (sa.select(Allocation.payment_id, sa.func.sum(Allocation.amount).label("total"))

@@ -80,6 +80,8 @@ def test_a_host_pays_two_declarations_at_once_and_gets_the_quittance(app, payfip
     # While the payer is on PayFiP's page, the declarations are held: not payable twice.
     held = logged_in.get("/paiements/").text
     assert "Paiement en cours" in held and not CHECKBOX.search(held)
+    assert "Payer en ligne par carte bancaire" not in held
+    assert "Un paiement en ligne est en cours" in held
 
     back = logged_in.get(pay(simulator, idop, "P"))
     assert back.status_code == 302
