@@ -1,6 +1,6 @@
 """What lives inside one collectivité's schema and on its hosts, one package per feature:
-core ← audit ← access ← collectivite ← hosts, agents ← tax ← declarations ← payments ← console
-(the demo above all); `tests/test_layers.py` holds the packages to that order."""
+core ← audit ← access ← collectivite ← hosts, agents ← tax ← declarations ← payments ← recovery
+← console (the demo above all); `tests/test_layers.py` holds the packages to that order."""
 
 
 def init_app(app) -> None:
@@ -19,11 +19,12 @@ def init_app(app) -> None:
         hosts,
         models,  # noqa: F401  (the metadata is complete before any create_all)
         payments,
+        recovery,
         tax,
     )
     from tenants.collectivite import defaults
 
     for package in (core, access, collectivite, hosts, agents, tax, declarations, payments,
-                    console, demo):
+                    recovery, console, demo):
         package.init_app(app)
     provisioning.use_tenant_schema(app, metadata=TenantModel.metadata, seed=defaults.seed)

@@ -22,6 +22,7 @@ from tenants.hosts.models import (
     RememberToken,
 )
 from tenants.payments.models import Allocation, Payment, PaymentSettings
+from tenants.recovery.models import RecoveryCase, RecoveryDocument, RecoverySettings
 from tenants.tax.models import (
     Band,
     Deliberation,
@@ -36,5 +37,6 @@ __all__ = ["Acceptance", "ActivationCode", "Agent", "AgentSession", "Allocation"
            "Band", "Closure", "Declaration", "DeliberationCommune", "Deliberation", "Document",
            "Hebergement", "Host", "HostSession", "LegalDocument", "LegalDraft", "LegalGridLine",
            "LoginThrottle", "NewsItem", "Payment", "PaymentSettings", "Period", "RecoveryCode",
-           "Regime", "Reminder", "ReminderSettings", "RememberToken", "Settings", "Stay",
+           "RecoveryCase", "RecoveryDocument", "RecoverySettings", "Regime", "Reminder",
+           "ReminderSettings", "RememberToken", "Settings", "Stay",
            "Tariff", "Tutorial"]

@@ -186,6 +186,26 @@ def _allocation(session, tag):
     return row
 
 
+def _recovery_document(session, tag):
+    row = models.RecoveryDocument(host_id=_host(session, "r" + tag).id, kind="mise_en_demeure",
+                                  issued_on=date(2026, 9, 1), reference=tag, pdf=b"%PDF-")
+    session.add(row)
+    session.flush()
+    return row
+
+
+def _recovery_case(session, tag):
+    declaration = _declaration(session, "c" + tag)
+    host_id = db.session.get(models.Hebergement, declaration.hebergement_id).host_id
+    row = models.RecoveryCase(host_id=host_id, hebergement_id=declaration.hebergement_id,
+                              period="2026-07", period_start=date(2026, 7, 1),
+                              period_end=date(2026, 7, 31), deadline=date(2026, 8, 15),
+                              kind="non_declaree", step="rappel", reminded_on=date(2026, 8, 22),
+                              observations=tag)
+    session.add(row)
+    return row
+
+
 FACTORIES = {
     models.LegalDraft: ("body", _simple(models.LegalDraft, "body", kind="cgu")),
     models.Document: ("title", _simple(models.Document, "title", filename="x.pdf",
@@ -231,6 +251,9 @@ FACTORIES = {
     models.Payment: ("bank_reference", _payment),
     models.Allocation: (lambda row: db.session.get(models.Payment,
                                                    row.payment_id).bank_reference, _allocation),
+    models.RecoverySettings: None,  # one row, numbers only: see test_recovery_settings_...
+    models.RecoveryDocument: ("reference", _recovery_document),
+    models.RecoveryCase: ("observations", _recovery_case),
 }
 
 
@@ -270,6 +293,19 @@ def test_data_separation(app, model):
     c = create_tenant(app, "gamma")
     with db.tenant_context(c):
         assert {tag_a, tag_b}.isdisjoint(_tags(model, column))
+
+
+def test_recovery_settings_are_separate(app):
+    a, b = create_tenant(app, "alpha", "Alpha"), create_tenant(app, "beta", "Beta")
+    with db.tenant_context(a):
+        db.session.add(models.RecoverySettings(id=1, days_to_notice=45))
+        db.session.commit()
+    with db.tenant_context(b):
+        assert db.session.get(models.RecoverySettings, 1) is None
+        db.session.add(models.RecoverySettings(id=1, days_to_notice=20))
+        db.session.commit()
+    with db.tenant_context(a):
+        assert db.session.get(models.RecoverySettings, 1).days_to_notice == 45
 
 
 def test_settings_are_separate(app):

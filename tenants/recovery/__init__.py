@@ -1,0 +1,17 @@
+"""Recovery: the procedure of L2333-38 and R2333-48 for periods not declared and declarations not
+paid — the reminder (the declarations' own), the mise en demeure, the avis de taxation d'office
+with its mentions and interest — stopped by a declaration or a payment; the agents' view."""
+
+from tenants.core.navigation import MenuEntry, add_menu_entry
+
+
+def init_app(app) -> None:
+    from tenants.core.navigation import add_panel
+    from tenants.recovery import commands, views_console
+
+    app.register_blueprint(views_console.bp)
+    app.cli.add_command(commands.recovery_group)
+    add_panel(app, "console.host_detail", views_console.host_panel)
+    add_panel(app, "console.home", views_console.home_panel)
+    add_menu_entry(app, "console", MenuEntry("Recouvrement", "console_recovery.index", 24,
+                                             blueprint="console_recovery"))

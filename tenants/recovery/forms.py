@@ -1,0 +1,42 @@
+"""Recovery forms: the host's observations typed by an agent, the delays and estimation data."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import DecimalField, IntegerField, SubmitField, TextAreaField
+from wtforms.validators import InputRequired, Length, NumberRange
+
+from tenants.core.forms import REQUIRED
+
+
+class ObservationsForm(FlaskForm):
+    observations = TextAreaField("Observations de l'hébergeur", [InputRequired(REQUIRED),
+                                                                Length(max=5000)],
+                                 description="Reçues par courrier, courriel ou téléphone : "
+                                             "elles figurent sur l'avis de taxation d'office.",
+                                 render_kw={"rows": 5})
+    submit = SubmitField("Enregistrer les observations")
+
+
+class SettingsForm(FlaskForm):
+    days_to_notice = IntegerField(
+        "Jours entre le rappel et la mise en demeure", [InputRequired(REQUIRED),
+                                                        NumberRange(1, 120)])
+    occupancy_percent = IntegerField(
+        "Taux d'occupation retenu pour la taxation d'office (en %)",
+        [InputRequired(REQUIRED), NumberRange(1, 100)],
+        description="Sans déclaration de l'année précédente : capacité × ce taux × jours.")
+    price_per_person = DecimalField(
+        "Coût de la nuitée par personne retenu pour un hébergement sans classement (en €)",
+        [InputRequired(REQUIRED), NumberRange(min=0.01)], places=2)
+    submit = SubmitField("Enregistrer")
+
+
+class StatementForm(FlaskForm):
+    file = FileField("Relevé de la plateforme (CSV)", [FileRequired("Choisissez le fichier du "
+                                                                    "relevé.")],
+                     description="Colonnes : plateforme;periode_debut;periode_fin;"
+                                 "reference_annonce;adresse;code_postal;commune;"
+                                 "hebergement_reference;nuitees;personnes;montant_collecte.")
+    submit = SubmitField("Rapprocher le relevé")
