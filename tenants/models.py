@@ -22,7 +22,13 @@ from tenants.hosts.models import (
     RememberToken,
 )
 from tenants.payments.models import Allocation, Payment, PaymentSettings
-from tenants.recovery.models import RecoveryCase, RecoveryDocument, RecoverySettings
+from tenants.recovery.models import (
+    PlatformPayment,
+    PlatformStatement,
+    RecoveryCase,
+    RecoveryDocument,
+    RecoverySettings,
+)
 from tenants.tax.models import (
     Band,
     Deliberation,
@@ -36,7 +42,8 @@ from tenants.tax.models import (
 __all__ = ["Acceptance", "ActivationCode", "Agent", "AgentSession", "Allocation", "AuditEvent",
            "Band", "Closure", "Declaration", "DeliberationCommune", "Deliberation", "Document",
            "Hebergement", "Host", "HostSession", "LegalDocument", "LegalDraft", "LegalGridLine",
-           "LoginThrottle", "NewsItem", "Payment", "PaymentSettings", "Period", "RecoveryCode",
+           "LoginThrottle", "NewsItem", "Payment", "PaymentSettings", "Period", "PlatformPayment",
+           "PlatformStatement", "RecoveryCode",
            "RecoveryCase", "RecoveryDocument", "RecoverySettings", "Regime", "Reminder",
            "ReminderSettings", "RememberToken", "Settings", "Stay",
            "Tariff", "Tutorial"]

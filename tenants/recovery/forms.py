@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import DecimalField, IntegerField, SubmitField, TextAreaField
+from wtforms import DateField, DecimalField, IntegerField, StringField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange
 
 from tenants.core.forms import REQUIRED
@@ -40,3 +40,21 @@ class StatementForm(FlaskForm):
                                  "reference_annonce;adresse;code_postal;commune;"
                                  "hebergement_reference;nuitees;personnes;montant_collecte.")
     submit = SubmitField("Rapprocher le relevé")
+
+
+class FinalPositionForm(FlaskForm):
+    final_position = TextAreaField(
+        "Position finale motivée", [InputRequired(REQUIRED), Length(max=5000)],
+        description="La réponse de la collectivité aux observations de l'hébergeur et le "
+                    "montant mis en recouvrement.", render_kw={"rows": 5})
+    submit_final = SubmitField("Enregistrer la position finale")
+
+
+class PlatformPaymentForm(FlaskForm):
+    amount = StringField("Montant reçu de la plateforme (en €)", [InputRequired(REQUIRED),
+                                                                  Length(max=20)],
+                         render_kw={"inputmode": "decimal"})
+    received_on = DateField("Date de réception", [InputRequired(REQUIRED)],
+                            render_kw={"type": "date"})
+    reference = StringField("Référence du virement", [Length(max=80)])
+    submit = SubmitField("Enregistrer le versement")

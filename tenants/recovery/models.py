@@ -58,6 +58,10 @@ class RecoveryCase(TenantModel):
     interest: Mapped[Decimal | None] = mapped_column(Hundredths)
     observations: Mapped[str] = mapped_column(sa.Text, default="")
     observations_on: Mapped[date | None]
+    observations_by: Mapped[str] = mapped_column(sa.String(20), default="")   # hôte, agent
+    # After the 30 days to reply: the collectivité's reasoned final position, then recovery.
+    final_position: Mapped[str] = mapped_column(sa.Text, default="")
+    final_on: Mapped[date | None]
     closed_on: Mapped[date | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -65,8 +69,8 @@ class RecoveryCase(TenantModel):
         sa.UniqueConstraint("hebergement_id", "period", "kind",
                             name="uq_recovery_cases_hebergement_period_kind"),
         sa.CheckConstraint("kind IN ('non_declaree', 'non_payee')", name="kind"),
-        sa.CheckConstraint("step IN ('rappel', 'mise_en_demeure', 'taxation_d_office')",
-                           name="step"),
+        sa.CheckConstraint("step IN ('rappel', 'mise_en_demeure', 'taxation_d_office', "
+                           "'mise_en_recouvrement')", name="step"),
         sa.CheckConstraint("status IN ('ouvert', 'regularise')", name="status"),
     )
 
@@ -87,3 +91,39 @@ class RecoveryDocument(TenantModel):
 
     __table_args__ = (sa.CheckConstraint("kind IN ('mise_en_demeure', 'taxation_d_office')",
                                          name="kind"),)
+
+
+class PlatformStatement(TenantModel):
+    """A platform's half-yearly statement as it was received, with what it totals: kept, so
+    that the collectivité can show what a platform declared for a host before chasing them."""
+
+    __tablename__ = "platform_statements"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform: Mapped[str] = mapped_column(sa.String(60))
+    starts_on: Mapped[date]
+    ends_on: Mapped[date]
+    filename: Mapped[str] = mapped_column(sa.String(200))
+    lines: Mapped[int]
+    person_nights: Mapped[int]
+    amount: Mapped[Decimal] = mapped_column(Hundredths)
+    content: Mapped[bytes] = deferred(mapped_column(sa.LargeBinary))
+    imported_by: Mapped[str] = mapped_column(sa.String(254), default="")
+    imported_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PlatformPayment(TenantModel):
+    """What a platform paid the collectivité (by transfer), set against its statements."""
+
+    __tablename__ = "platform_payments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform: Mapped[str] = mapped_column(sa.String(60))
+    received_on: Mapped[date]
+    amount: Mapped[Decimal] = mapped_column(Hundredths)
+    reference: Mapped[str] = mapped_column(sa.String(80), default="")
+    statement_id: Mapped[int | None] = mapped_column(sa.ForeignKey("platform_statements.id"))
+    recorded_by: Mapped[str] = mapped_column(sa.String(254), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (sa.CheckConstraint("amount > 0", name="amount"),)

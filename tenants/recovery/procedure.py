@@ -47,11 +47,13 @@ class Step(enum.StrEnum):
     RAPPEL = "rappel"
     MISE_EN_DEMEURE = "mise_en_demeure"
     TAXATION_D_OFFICE = "taxation_d_office"
+    MISE_EN_RECOUVREMENT = "mise_en_recouvrement"
 
     @property
     def label(self) -> str:
         return {"rappel": "Rappel", "mise_en_demeure": "Mise en demeure",
-                "taxation_d_office": "Taxation d'office"}[self.value]
+                "taxation_d_office": "Taxation d'office",
+                "mise_en_recouvrement": "Position finale et mise en recouvrement"}[self.value]
 
 
 class Kind(enum.StrEnum):
@@ -113,6 +115,8 @@ def next_step(case: RecoveryCase, values: RecoverySettings) -> tuple[Step | None
         return Step.MISE_EN_DEMEURE, case.reminded_on + timedelta(days=values.days_to_notice)
     if case.step == Step.MISE_EN_DEMEURE:
         return Step.TAXATION_D_OFFICE, case.notice_on + timedelta(days=REGULARISE_DAYS)
+    if case.step == Step.TAXATION_D_OFFICE:   # an agent's reasoned answer, not the night's run
+        return Step.MISE_EN_RECOUVREMENT, case.assessed_on + timedelta(days=REPLY_DAYS)
     return None, None
 
 
@@ -373,15 +377,62 @@ def _taken(session: Session, step: Step, case: RecoveryCase, host: Host) -> Take
 
 
 def record_observations(session: Session, case: RecoveryCase, text: str, today: date,
-                        by: Actor) -> None:
-    """The host's observations (typed by an agent from a letter or a call): printed on the
-    avis de taxation d'office that follows."""
+                        by: Actor, who: str = "agent") -> None:
+    """The host's observations, from their space or typed by an agent (a letter, a call):
+    printed on the avis de taxation d'office that follows, answered by the final position."""
     text = (text or "").strip()
     if not text:
-        raise UserError("Saisissez les observations de l'hébergeur.")
+        raise UserError("Saisissez les observations.")
+    if case.status != "ouvert" or case.step not in (Step.MISE_EN_DEMEURE,
+                                                    Step.TAXATION_D_OFFICE):
+        raise UserError("Les observations se font après la mise en demeure et avant la "
+                        "position finale de la collectivité.")
     case.observations = text[:5000]
-    case.observations_on = today
-    journal.record(session, "recovery.observations", by, target=case.period, case_id=case.id)
+    case.observations_on, case.observations_by = today, who
+    journal.record(session, "recovery.observations", by, target=case.period, case_id=case.id,
+                   by_whom=who)
+
+
+def take_final_position(session: Session, case: RecoveryCase, text: str, today: date,
+                        by: Actor) -> None:
+    """R2333-48: once the 30 days to reply have passed, the collectivité answers with a
+    reasoned position; the sums are then put into recovery (a titre de recette)."""
+    text = (text or "").strip()
+    if case.status != "ouvert" or case.step != Step.TAXATION_D_OFFICE:
+        raise UserError("La position finale suit l'avis de taxation d'office.")
+    if today < case.assessed_on + timedelta(days=REPLY_DAYS):
+        raise UserError("L'hébergeur dispose de 30 jours après l'avis pour répondre : la "
+                        "position finale est possible à partir du "
+                        f"{french_date(case.assessed_on + timedelta(days=REPLY_DAYS))}.")
+    if len(text) < 20:
+        raise UserError("Motivez la position finale (quelques phrases), en répondant aux "
+                        "observations de l'hébergeur s'il en a fait.")
+    case.final_position, case.final_on = text[:5000], today
+    case.step = Step.MISE_EN_RECOUVREMENT.value
+    journal.record(session, "recovery.final_position", by, target=case.period, case_id=case.id,
+                   tax=str(case.tax), interest=str(case.interest))
+
+
+def host_cases(session: Session, host_id: int) -> list[tuple[RecoveryCase, Hebergement]]:
+    """What a host sees of their procedures: those that reached the mise en demeure."""
+    return [(case, hebergement) for case, hebergement in session.execute(
+        sa.select(RecoveryCase, Hebergement)
+        .join(Hebergement, Hebergement.id == RecoveryCase.hebergement_id)
+        .where(RecoveryCase.host_id == host_id, RecoveryCase.step != Step.RAPPEL.value)
+        .order_by(RecoveryCase.period_start, Hebergement.name))]
+
+
+def totals(session: Session) -> dict:
+    """The console home's figures: open cases per step, the sums assessed and not settled."""
+    rows = session.execute(sa.select(RecoveryCase.step, sa.func.count(),
+                                     sa.func.sum(RecoveryCase.tax),
+                                     sa.func.sum(RecoveryCase.interest))
+                           .where(RecoveryCase.status == "ouvert")
+                           .group_by(RecoveryCase.step))
+    found = {step: (0, Decimal("0.00")) for step in Step}
+    for step, count, tax, late in rows:
+        found[Step(step)] = (count, (tax or Decimal(0)) + (late or Decimal(0)))
+    return found
 
 
 def open_cases(session: Session) -> list[tuple[RecoveryCase, Host, Hebergement]]:

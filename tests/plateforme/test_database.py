@@ -206,6 +206,15 @@ def _recovery_case(session, tag):
     return row
 
 
+def _statement(session, tag):
+    row = models.PlatformStatement(platform=tag, starts_on=date(2026, 1, 1),
+                                   ends_on=date(2026, 6, 30), filename="x.csv", lines=1,
+                                   person_nights=2, amount=Decimal("3.74"), content=b"x")
+    session.add(row)
+    session.flush()
+    return row
+
+
 FACTORIES = {
     models.LegalDraft: ("body", _simple(models.LegalDraft, "body", kind="cgu")),
     models.Document: ("title", _simple(models.Document, "title", filename="x.pdf",
@@ -254,6 +263,11 @@ FACTORIES = {
     models.RecoverySettings: None,  # one row, numbers only: see test_recovery_settings_...
     models.RecoveryDocument: ("reference", _recovery_document),
     models.RecoveryCase: ("observations", _recovery_case),
+    models.PlatformStatement: ("platform", _statement),
+    models.PlatformPayment: ("reference", lambda session, tag: session.add(
+        models.PlatformPayment(platform="Airbnb", received_on=date(2026, 7, 1),
+                               amount=Decimal("3.74"), reference=tag,
+                               statement_id=_statement(session, "s" + tag[:20]).id))),
 }
 
 

@@ -17,10 +17,13 @@ from tests.tenants.declarations.test_console import text
 STATEMENTS = Path(__file__).resolve().parents[2] / "fixtures" / "platform_statements"
 
 
-def upload(client, name: str):
+def upload(client, name: str, follow: bool = True):
     page = "/admin/recouvrement/plateformes"
-    return client.post(page, {"file": (io.BytesIO((STATEMENTS / name).read_bytes()), name)},
-                       content_type="multipart/form-data")
+    response = client.post(page, {"file": (io.BytesIO((STATEMENTS / name).read_bytes()),
+                                           name)}, content_type="multipart/form-data")
+    if follow and response.status_code == 302:
+        return client.get(response.headers["Location"])
+    return response
 
 
 def test_a_statement_is_matched_to_hebergements_and_declared_stays(app, vallee, as_agent):
@@ -37,7 +40,8 @@ def test_a_statement_is_matched_to_hebergements_and_declared_stays(app, vallee, 
     response = upload(as_agent, "airbnb_2026_s1.csv")
     assert response.status_code == 200, response.text
     page = text(response.text)
-    assert "Airbnb du 01/01/2026 au 30/06/2026" in page
+    assert "Relevé Airbnb du 01/01/2026 au 30/06/2026" in page
+    assert "8 ligne(s), 152 nuitées, 284,24 € de taxe déclarée" in page
     assert "Lignes rapprochées d'un hébergement" in page
     assert "Gîte des Lilas (SOR-0001) Élodie Martin 10 4 Écart de -6 nuitée(s)" in page
     assert "Lignes sans hébergement reconnu" in page
@@ -49,3 +53,40 @@ def test_a_bad_statement_is_refused_line_by_line(app, vallee, as_agent):
     page = text(response.text)
     assert "Le relevé n'est pas importé : 4 lignes à corriger." in page
     assert "ligne 3 : periode_debut « 2026-01-01 » invalide (JJ/MM/AAAA)" in page
+
+
+def test_a_statement_is_kept_with_what_the_platform_paid(app, vallee, as_agent):
+    statement = upload(as_agent, "airbnb_2026_s1.csv", follow=False)
+    assert statement.status_code == 302
+    path = statement.headers["Location"]
+    refused = as_agent.post(path, {"amount": "zéro", "received_on": "2026-07-10"})
+    assert refused.status_code == 422 and "n'est pas un montant" in text(refused.text)
+    paid = as_agent.post(path, {"amount": "200,00", "received_on": "2026-07-10",
+                                "reference": "VIR AIRBNB S1"})
+    assert paid.status_code == 302
+    listing = text(as_agent.get("/admin/recouvrement/plateformes").text)
+    assert "du 01/01/2026 au 30/06/2026 8 152 284,24 € 200,00 € 84,24 €" in listing
+    assert "VIR AIRBNB S1" in text(as_agent.get(path).text)
+    with db.tenant_context(vallee):
+        from tenants.recovery.models import PlatformPayment, PlatformStatement
+
+        (kept,) = db.session.query(PlatformStatement).all()
+        assert kept.content == (STATEMENTS / "airbnb_2026_s1.csv").read_bytes()
+        assert db.session.query(PlatformPayment).one().statement_id == kept.id
+
+
+def test_a_case_shows_what_a_platform_declared_for_the_hebergement(app, vallee, as_agent):
+    from tests.tenants.recovery.conftest import run
+
+    upload(as_agent, "airbnb_2026_s1.csv")
+    run(app, "declarations", "remind", "vallee")
+    run(app, "recovery", "run", "vallee", "--date", "2026-08-20")
+    with db.tenant_context(vallee):
+        from tenants.recovery.models import RecoveryCase
+
+        case_id = db.session.query(RecoveryCase).filter_by(
+            hebergement_id=hebergement("Gîte des Lilas").id).one().id
+    page = text(as_agent.get(f"/admin/recouvrement/dossiers/{case_id}").text)
+    assert "Ce que les plateformes ont déclaré pour cet hébergement" in page
+    assert "Airbnb, relevé du 01/01/2026 au 30/06/2026 : 10 nuitées taxées par la plateforme" \
+        in page

@@ -200,3 +200,76 @@ def test_the_settings_are_for_administrators(app, vallee, as_agent, as_admin):
         values = settings_of(db.session)
         assert (values.days_to_notice, values.occupancy_percent, values.price_per_person) == (
             20, 40, Decimal("35.50"))
+
+
+def _to_assessment(app):
+    run(app, "declarations", "remind", "vallee")
+    run(app, "recovery", "run", "vallee", "--date", "2026-08-20")
+    run(app, "recovery", "run", "vallee", "--date", "2026-09-04")
+
+
+def test_the_host_reads_the_letters_and_sends_observations(app, vallee, logged_in, client):
+    _to_assessment(app)
+    page = logged_in.get("/recouvrement/").text
+    assert "Mise en demeure du 04/09/2026 (PDF)" in page
+    dashboard = logged_in.get("/tableau-de-bord").text
+    assert "Procédure de recouvrement en cours" in dashboard
+    with db.tenant_context(vallee):
+        gite = cases()[("SOR-0001", "2026-06")]
+        case_id, notice_id = gite.id, gite.notice_document_id
+    assert logged_in.get(f"/recouvrement/documents/{notice_id}.pdf").data.startswith(b"%PDF")
+    sent = logged_in.post(f"/recouvrement/dossiers/{case_id}/observations",
+                          {"observations": "Le gîte était fermé en juin."},
+                          page="/recouvrement/")
+    assert sent.status_code == 302
+    run(app, "recovery", "run", "vallee", "--date", "2026-10-04")
+    with db.tenant_context(vallee):
+        gite = cases()[("SOR-0001", "2026-06")]
+        assert (gite.observations, gite.observations_by) == ("Le gîte était fermé en juin.",
+                                                             "hote")
+        printed = text_of(db.session.get(RecoveryDocument, gite.assessment_document_id).pdf)
+        assert "Observations de l'hébergeur : Le gîte était fermé en juin." in printed
+    # Another host sees nothing of it.
+    from tests.tenants.conftest import activated
+
+    with db.tenant_context(vallee):
+        pass
+    other = activated(vallee, "Durand", email="paul.durand@example.fr")
+    client.logout()
+    client.login(other)
+    client.accept_cgu()
+    assert client.get(f"/recouvrement/documents/{notice_id}.pdf").status_code == 404
+    assert client.post(f"/recouvrement/dossiers/{case_id}/observations",
+                       {"observations": "x"}, page="/recouvrement/").status_code == 404
+
+
+def test_the_final_position_comes_after_the_30_days_to_reply(app, vallee, as_agent):
+    import pytest
+
+    from plateforme.errors import UserError
+    from tenants.recovery import procedure
+
+    _to_assessment(app)
+    run(app, "recovery", "run", "vallee", "--date", "2026-10-04")
+    with db.tenant_context(vallee):
+        case_id = cases()[("SOR-0001", "2026-06")].id
+    page = f"/admin/recouvrement/dossiers/{case_id}"
+    from tests.tenants.declarations.test_console import text as plain
+
+    assert "L'hébergeur peut répondre jusqu'au 3 novembre 2026" in plain(as_agent.get(page).text)
+    refused = as_agent.post(page, {"final_position": "Aucune observation reçue dans le délai : "
+                                                     "la taxation d'office est maintenue."})
+    assert "possible à partir du 3 novembre 2026" in plain(refused.text)
+    by = Actor(label="agent@vallee-verte.fr")
+    with db.tenant_context(vallee):
+        case = db.session.get(RecoveryCase, case_id)
+        with pytest.raises(UserError, match="Motivez"):
+            procedure.take_final_position(db.session, case, "Maintenu.", date(2026, 11, 4), by)
+        procedure.take_final_position(db.session, case, "Aucune observation reçue dans le "
+                                      "délai : la taxation d'office est maintenue.",
+                                      date(2026, 11, 4), by)
+        db.session.commit()
+        gite = cases()[("SOR-0001", "2026-06")]
+        assert (gite.step, gite.final_on) == ("mise_en_recouvrement", date(2026, 11, 4))
+    home = plain(as_agent.get("/admin/").text)
+    assert "Position finale et mise en recouvrement : 1 dossier(s) ouvert(s), 95,42 €" in home
