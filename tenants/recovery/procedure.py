@@ -72,8 +72,12 @@ class Taken:
     reference: str        # the hébergement's reference ("-" when it has none)
     period: str           # as in the declarations' export: "2026-07"
     host_name: str
+    blocked: str = ""     # why the step could not be taken (the case stays where it is)
 
     def line(self) -> str:
+        if self.blocked:
+            return (f"a_verifier {self.reference} {self.period} : taxation d'office "
+                    f"impossible ({self.blocked})")
         return f"{self.step.value} {self.reference} {self.period}"
 
 
@@ -330,11 +334,23 @@ def _assessments(session: Session, schema: str, today: date, by: Actor) -> list[
         estimates = []
         for case in cases:
             hebergement = session.get(Hebergement, case.hebergement_id)
-            found = estimate(session, schema, case, hebergement, values)
+            try:
+                found = estimate(session, schema, case, hebergement, values)
+            except UserError as refusal:
+                # No deliberation for its commune or year, say: the case waits at the mise en
+                # demeure, in the journal and the run's output, until the data is fixed.
+                journal.record(session, "recovery.estimate_impossible", by, target=case.period,
+                               case_id=case.id, reason=refusal.message)
+                taken.append(Taken(Step.MISE_EN_DEMEURE, hebergement.reference or "-",
+                                   case.period, host.full_name, refusal.message))
+                continue
             case.estimated_nights, case.estimation_basis = found.nights, found.basis
             case.tax = found.tax
             case.interest = interest(found.tax, case.deadline, today)
             estimates.append((case, hebergement, found))
+        cases = [case for case, _h, _f in estimates]
+        if not cases:
+            continue
         document = _document(session, host, "taxation_d_office", today)
         from tenants.recovery import documents
 

@@ -273,3 +273,19 @@ def test_the_final_position_comes_after_the_30_days_to_reply(app, vallee, as_age
         assert (gite.step, gite.final_on) == ("mise_en_recouvrement", date(2026, 11, 4))
     home = plain(as_agent.get("/admin/").text)
     assert "Position finale et mise en recouvrement : 1 dossier(s) ouvert(s), 95,42 €" in home
+
+
+def test_a_case_that_cannot_be_estimated_waits_and_says_why(app, vallee):
+    _to_assessment(app)
+    with db.tenant_context(vallee):          # the Studio's commune in no deliberation
+        hebergement("Studio du Pont").insee = "99999"
+        db.session.commit()
+    result = run(app, "recovery", "run", "vallee", "--date", "2026-10-04")
+    assert result.exit_code == 0, result.output
+    assert "taxation_d_office SOR-0001 2026-06" in result.output
+    assert "a_verifier SOR-0002 2026-06 : taxation d'office impossible (La commune 99999" \
+        in result.output
+    with db.tenant_context(vallee):
+        assert cases()[("SOR-0002", "2026-06")].step == "mise_en_demeure"
+    again = run(app, "recovery", "run", "vallee", "--date", "2026-10-04")
+    assert "taxation_d_office SOR-0001" not in again.output
