@@ -229,6 +229,15 @@ class Production(Config):
             raise ConfigurationError(
                 "Démarrage refusé en production : définissez "
                 + " et ".join(missing) + " dans l'environnement.")
+        if len(str(values["SECRET_KEY"]).encode()) < 32:
+            raise ConfigurationError(
+                "Démarrage refusé en production : SECRET_KEY doit compter au moins 32 octets "
+                "aléatoires (par exemple : python -c 'import secrets; "
+                "print(secrets.token_urlsafe(48))').")
+        if values["PREFERRED_URL_SCHEME"] != "https":
+            raise ConfigurationError(
+                "Démarrage refusé en production : PREFERRED_URL_SCHEME doit valoir https "
+                "(les liens des courriels et des courriers, les cookies Secure).")
         if values["RATELIMIT_STORAGE_URI"].startswith("memory"):
             raise ConfigurationError(
                 "Démarrage refusé en production : RATELIMIT_STORAGE_URI doit désigner un "

@@ -29,6 +29,22 @@ def test_production_refuses_to_start_without_its_secrets_in_one_line(tmp_path, m
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.parametrize(("setting", "value", "said"), [
+    ("SECRET_KEY", "x", "au moins 32 octets"),
+    ("PREFERRED_URL_SCHEME", "http", "https"),
+])
+def test_production_refuses_weak_settings_in_one_line(tmp_path, setting, value, said):
+    """Issue 12, finding 9: a one-letter key or plain http links are refused at start."""
+    env = clean_env(tmp_path, TAXESEJOUR_ENV="production", SECRET_KEY="s" * 40,
+                    DATABASE_URL="postgresql+psycopg://u@db/x")
+    env[setting] = value
+    result = subprocess.run([sys.executable, "-c", "import wsgi"], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and said in lines[0], result.stderr
+
+
 def test_production_starts_with_its_secrets(monkeypatch):
     monkeypatch.setenv("SECRET_KEY", "k" * 40)
     monkeypatch.setenv("DATABASE_URL", "sqlite:////tmp/unused-taxesejour.db")

@@ -173,12 +173,15 @@ def sign_in(person, remember: bool = False) -> None:
 
 
 def sign_out() -> None:
-    """End this browser's session on the server, and forget it if it was remembered."""
+    """End this browser's sessions on the server — the host's and the agent's alike, since the
+    cookie that carried both is cleared (issue 12, finding 7) — and forget a remembered login."""
     person = current_person()
     spec = audience(person.audience) if person is not None else _audience_of_request()
+    for other in current_app.extensions[AUDIENCES_KEY].values():
+        if session.get(other.cookie_key):
+            sessions.end_session(db.session, other.kind, current_keys(),
+                                 session.get(other.cookie_key))
     if spec is not None:
-        sessions.end_session(db.session, spec.kind, current_keys(),
-                             session.get(spec.cookie_key))
         if spec.kind.remember_model is not None:
             sessions.forget_remember_token(db.session, spec.kind,
                                            request.cookies.get(remember_cookie_name()))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import timedelta
 
 from sqlalchemy.orm import Session
@@ -9,6 +10,7 @@ from sqlalchemy.orm import Session
 from tenants.access.models import LoginThrottle
 from tenants.core.dates import utcnow
 from tenants.core.keys import Keys
+from tenants.core.validation import normalised_email
 
 FREE_FAILURES = 5
 DAILY_FAILURES = 25
@@ -16,8 +18,12 @@ FIRST_DELAY = timedelta(minutes=1)
 MAX_DELAY = timedelta(hours=1)
 
 
-def throttle_key(keys: Keys, identifier: str) -> str:
-    return keys.token_digest("login-throttle", (identifier or "").strip().lower())
+def throttle_key(keys: Keys, identifier: str, prefix: str = "") -> str:
+    """Keyed on the address as the account lookup reads it: written with fullwidth letters or
+    an ideographic full stop, it is the same account, and the same budget of tries."""
+    typed = identifier or ""
+    normal = normalised_email(typed) or unicodedata.normalize("NFKC", typed).strip().casefold()
+    return keys.token_digest("login-throttle", prefix + normal)
 
 
 def blocked_for(session: Session, key: str) -> timedelta | None:

@@ -181,7 +181,7 @@ def set_password(session: Session, agent: Agent, password: str, collectivite: st
 
 
 def throttle_key(keys: Keys, email: str) -> str:
-    return throttle.throttle_key(keys, "agent:" + (email or ""))
+    return throttle.throttle_key(keys, email or "", prefix="agent:")
 
 
 @dataclass

@@ -36,11 +36,55 @@ def check_pdf(data: bytes) -> int:
             raise UserError("Document protégé par un mot de passe : envoyez une version "
                             "sans protection.")
         pages = len(reader.pages)
-    except (PdfReadError, ValueError, KeyError, OSError):
+        active = _active_content(reader)
+    except (PdfReadError, ValueError, KeyError, OSError, RecursionError):
         raise UserError("Ce fichier n'est pas un PDF lisible.") from None
     if pages == 0:
         raise UserError("Ce PDF n'a aucune page.")
+    if active:
+        raise UserError(f"PDF refusé : il contient {active}, qu'aucun document remis aux "
+                        "hébergeurs ne doit porter. Enregistrez-le de nouveau sans (par "
+                        "exemple « Imprimer en PDF ») puis envoyez cette version.")
     return pages
+
+
+_FORBIDDEN_KEYS = {"/JS": "du JavaScript", "/JavaScript": "du JavaScript",
+                   "/EmbeddedFiles": "des fichiers joints", "/EmbeddedFile": "des fichiers joints",
+                   "/EF": "des fichiers joints", "/RichMedia": "un contenu multimédia actif"}
+_FORBIDDEN_ACTIONS = {"/JavaScript": "du JavaScript", "/Launch": "une commande à lancer",
+                      "/ImportData": "une importation de données"}
+MAX_OBJECTS = 200_000
+
+
+def _active_content(reader: PdfReader) -> str | None:
+    """What a PDF would run or carry when opened (issue 12, finding 8): JavaScript, a launch
+    action, embedded files — looked for in every dictionary reachable from the trailer (the
+    catalog, its /OpenAction and /Names, each page's /AA and annotations), not in the text."""
+    from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
+
+    seen: set[tuple[int, int]] = set()
+    stack = [reader.trailer]
+    while stack:
+        if len(seen) > MAX_OBJECTS:
+            return "trop d'objets pour être vérifié"
+        node = stack.pop()
+        if isinstance(node, IndirectObject):
+            ref = (node.idnum, node.generation)
+            if ref in seen:
+                continue
+            seen.add(ref)
+            node = node.get_object()
+        if isinstance(node, DictionaryObject):
+            for key in node:
+                if key in _FORBIDDEN_KEYS:
+                    return _FORBIDDEN_KEYS[key]
+            action = node.get("/S")
+            if action in _FORBIDDEN_ACTIONS:
+                return _FORBIDDEN_ACTIONS[action]
+            stack.extend(value for key, value in node.items() if key != "/Parent")
+        elif isinstance(node, ArrayObject):
+            stack.extend(node)
+    return None
 
 
 def safe_filename(title: str) -> str:

@@ -15,6 +15,7 @@ from tenants.audit import journal as events
 from tenants.collectivite import settings
 from tenants.core.files import download
 from tenants.core.forms import ActionForm
+from tenants.core.pages import page_number
 from tenants.hosts import admin
 
 bp = TenantBlueprint("console", __name__, url_prefix="/admin")
@@ -46,7 +47,7 @@ def _journal_filters():
 @bp.get("/journal")
 @agent_required(Role.ADMINISTRATEUR)
 def journal():
-    page = max(1, request.args.get("page", 1, type=int))
+    page = page_number(request.args.get("page"))
     rows, total = events.search(db.session, **_journal_filters(), limit=PAGE_SIZE,
                                 offset=(page - 1) * PAGE_SIZE)
     return render_template("console/journal.html", events=rows, total=total, page=page,

@@ -1,8 +1,9 @@
 """Markdown written by a collectivité's agents, shown to hosts.
 
-Two renderings: `safe_markdown` for news, home texts and previews (raw HTML never rendered, then
-cleaned by nh3 to an allow-list of tags and of link schemes), and `legal_html` for the CGU and
-privacy policy (CommonMark with raw HTML escaped: the text hosts accept is shown as written).
+One renderer for every text: CommonMark with raw HTML never rendered, then cleaned by nh3 to
+an allow-list of tags and of link schemes (no image from another site, no script, no style).
+`safe_markdown` for news, home texts and previews (headings shifted below the page's h1),
+`legal_html` for the CGU and privacy policy (the text hosts accept is shown as written).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from markupsafe import Markup
 
 _markdown = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")
 _legal = MarkdownIt("commonmark", {"html": False})
-_TAGS = {"p", "br", "strong", "em", "a", "ul", "ol", "li", "h2", "h3", "h4", "blockquote",
+_TAGS = {"p", "br", "strong", "em", "a", "ul", "ol", "li", "h1", "h2", "h3", "h4", "blockquote",
          "code", "pre", "hr", "table", "thead", "tbody", "tr", "th", "td"}
 
 
@@ -25,6 +26,10 @@ def render_markdown(text: str | None) -> str:
     html = _markdown.render(text or "")
     # Headings shift down one level: the page owns its h1.
     html = re.sub(r"<(/?)h1>", r"<\1h2>", html)
+    return _clean(html)
+
+
+def _clean(html: str) -> str:
     return nh3.clean(html, tags=_TAGS, attributes={"a": {"href", "title"}},
                      url_schemes={"http", "https", "mailto"}, link_rel="noopener noreferrer")
 
@@ -35,5 +40,6 @@ def safe_markdown(text: str | None) -> Markup:
 
 
 def legal_html(text: str) -> str:
-    """A legal text as HTML; raw HTML in the source is escaped, never rendered."""
-    return _legal.render(text)
+    """A legal text as HTML; raw HTML in the source is escaped, never rendered, and what
+    Markdown itself makes goes through the same allow-list as the news (issue 12, finding 11)."""
+    return _clean(_legal.render(text))

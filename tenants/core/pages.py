@@ -43,3 +43,15 @@ def public_cache_of_request() -> int | None:
             return view.public_cache
         view = getattr(view, "__wrapped__", None)
     return None
+
+
+MAX_PAGE = 100_000
+
+
+def page_number(text: str | None) -> int:
+    """`?page=` as typed: a number from 1 to MAX_PAGE, 1 for anything else, so that no value
+    (a huge one, a negative one, words) reaches the database's OFFSET."""
+    text = (text or "").strip()
+    if not text.isdigit() or len(text) > 6:
+        return 1 if not text.isdigit() else MAX_PAGE
+    return min(max(1, int(text)), MAX_PAGE)

@@ -16,7 +16,7 @@ from tenants.access.identity import actor, current_agent
 from tenants.access.rules import Role, agent_required
 from tenants.core.dates import paris_today
 from tenants.core.files import download, french_csv
-from tenants.core.pages import get_or_404
+from tenants.core.pages import get_or_404, page_number
 from tenants.declarations import desk, filing, follow, reminders
 from tenants.declarations.forms import ReminderForm
 from tenants.hosts.models import Hebergement, Host
@@ -48,7 +48,7 @@ def _minimum() -> Decimal | None:
 def index():
     cal = filing.calendar_of(db.session)
     period = _period(cal)
-    page = max(1, request.args.get("page", 1, type=int))
+    page = page_number(request.args.get("page"))
     rows, count = follow.listing(db.session, period, cal, paris_today(),
                                  request.args.get("etat"), _minimum(),
                                  request.args.get("q", ""), page, PER_PAGE)

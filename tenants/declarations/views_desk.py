@@ -15,6 +15,7 @@ from plateforme.errors import UserError
 from plateforme.routing import TenantBlueprint
 from tenants.core.files import carried, carry, download
 from tenants.core.forms import ActionForm
+from tenants.core.pages import page_number
 from tenants.declarations import desk, filing
 from tenants.declarations.forms import (
     AgentValidateForm,
@@ -73,7 +74,7 @@ def add_routes(bp: TenantBlueprint, audience: Audience) -> None:
         hebergement, chosen = target(hebergement_id, period)
         ctx = context()
         found = desk.desk(db.session, ctx.schema, hebergement, chosen, ctx.cal, ctx.today,
-                          max(1, request.args.get("page", 1, type=int)))
+                          page_number(request.args.get("page")))
         return render_template(audience.page, **page_values(
             d=found, stay_form=StayForm(), import_form=ImportForm(), zero_form=ZeroForm(),
             action_form=ActionForm()))

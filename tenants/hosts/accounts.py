@@ -126,6 +126,13 @@ def request_reset(session: Session, keys: Keys, email: str, minutes: int) -> mai
     host = by_email(session, email)
     if host is None or host.disabled_at is not None:
         return None
+    # Per account as well as per address (issue 12, finding 5): requests from many addresses
+    # cannot flood one mailbox. Five at once, then the login throttle's growing delay; the
+    # page says the same either way.
+    key = throttle.throttle_key(keys, host.email, prefix="reset:")
+    if throttle.blocked_for(session, key) is not None:
+        return None
+    throttle.record_failure(session, key)
     brand = settings.brand(session)
     return emails.render(
         "hosts/reset", to=host.email, brand=brand, host=host, minutes=minutes,

@@ -23,7 +23,7 @@ from tenants.collectivite import legal
 from tenants.core.files import carried, carry, download
 from tenants.core.forms import ActionForm
 from tenants.core.keys import current_keys
-from tenants.core.pages import enum_or_404, get_or_404
+from tenants.core.pages import enum_or_404, get_or_404, page_number
 from tenants.hosts import admin, gdpr, importing, letters, natures
 from tenants.hosts.forms import (
     ConsoleHebergementForm,
@@ -50,7 +50,7 @@ def _filters() -> admin.Filters:
 @bp.get(f"{PREFIX}/")
 @agent_required()
 def host_list():
-    page = max(1, request.args.get("page", 1, type=int))
+    page = page_number(request.args.get("page"))
     rows, total = admin.search(db.session, _filters(), page, PER_PAGE)
     return render_template("hosts/console/list.html", rows=rows, total=total, page=page,
                            pages=max(1, -(-total // PER_PAGE)), states=list(AccountState),

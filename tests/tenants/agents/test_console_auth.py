@@ -144,3 +144,44 @@ def test_an_invitation_that_cannot_be_sent_leaves_nothing_behind(app, as_admin, 
         assert agents.by_email(db.session, "chloe@vallee-verte.fr") is None
         assert "agent.invited" not in db.session.scalars(
             sa.select(AuditEvent.action)).all()
+
+
+def test_the_console_throttle_reads_the_address_as_the_lookup_does(console, admin):
+    """Issue 12, finding 1: fullwidth letters or an ideographic full stop in the domain are the
+    same account, and share its budget of tries."""
+    email, _secret = admin
+    for _ in range(5):
+        console.post("/admin/connexion", {"email": email, "password": "mauvais mot de passe"})
+    disguised = email.replace("@v", "@\uff56").replace(".fr", "\u3002fr")
+    response = console.post("/admin/connexion", {"email": disguised,
+                                                 "password": AGENT_PASSWORD})
+    assert "Trop de tentatives" in " ".join(messages(response.text))
+    assert "agent_pending" not in response.text
+
+
+def test_logging_out_of_one_space_ends_both_sessions_the_cookie_carried(as_admin, host_email):
+    """Issue 12, finding 7: one browser, a host's and an agent's session in one cookie; the
+    logout clears the cookie, so both rows go."""
+    assert as_admin.login(host_email).status_code == 302
+    as_admin.accept_cgu()
+    stolen = as_admin.cookie("session")
+    as_admin.logout()                                   # the hosts' "Se déconnecter"
+    replay = ConsoleClient(as_admin.app, as_admin.host)
+    replay.http.set_cookie("session", stolen, domain=as_admin.host)
+    assert replay.get("/admin/").status_code == 302     # the console's session ended too
+    assert replay.get("/tableau-de-bord").status_code == 302
+
+
+def test_a_formula_typed_into_the_login_form_is_inert_in_the_journal_export(as_admin):
+    """Issue 12, finding 3: anyone can type into the console's login form; the journal's CSV
+    never hands a spreadsheet a formula."""
+    typed = '=HYPERLINK("http://evil.example","clic")'
+    stranger = ConsoleClient(as_admin.app, as_admin.host)
+    stranger.post("/admin/connexion", {"email": typed, "password": "mauvais mot de passe"})
+    export = as_admin.get("/admin/journal.csv")
+    assert export.status_code == 200
+    text = export.data.decode("utf-8-sig")
+    assert "HYPERLINK" in text
+    for line in text.splitlines():
+        for cell in line.split(";"):
+            assert not cell.strip('"').startswith(("=", "+", "@", "-", "\t", "\r")), cell

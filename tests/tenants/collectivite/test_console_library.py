@@ -4,6 +4,7 @@ import io
 
 import pytest
 import sqlalchemy as sa
+from pypdf.actions import JavaScript
 
 from plateforme.database import db
 from plateforme.errors import UserError
@@ -82,3 +83,28 @@ def test_tutorials_need_an_https_link(as_admin, tenant, logged_in):
     assert "Déclarer en vidéo" in logged_in.get("/aide").text
     with db.tenant_context(tenant):
         assert [t.title for t in tutorials.ordered(db.session)] == ["Déclarer en vidéo"]
+
+
+def _with(data: bytes, change) -> bytes:
+    """The PDF rewritten by pypdf with `change(writer)` applied."""
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(data)))
+    change(writer)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(("change", "said"), [
+    (lambda w: w.add_open_action(JavaScript("app.alert('bonjour');")), "du JavaScript"),
+    (lambda w: w.add_attachment("note.txt", b"contenu"), "des fichiers joints"),
+])
+def test_a_pdf_with_active_content_is_refused_in_french(as_admin, tenant, change, said):
+    """Issue 12, finding 8: JavaScript or embedded files never reach the hosts."""
+    response = upload(as_admin, "Piégé", _with(a_pdf(), change))
+    assert response.status_code in (200, 422)
+    assert any(said in m for m in messages(response.text)), messages(response.text)
+    with db.tenant_context(tenant):
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Document)) == 0
+    assert upload(as_admin, "Sain", _with(a_pdf(), lambda w: None)).status_code == 302

@@ -95,3 +95,11 @@ def test_the_role_matrix(app, visitors):
                 assert response.status_code == want, (rule.rule, who, "POST")
                 checked += 1
     assert checked > 30
+
+
+def test_any_page_number_gives_a_page_never_a_500(as_admin):
+    """Issue 12, finding 10: every `?page=` is bounded before it reaches the database."""
+    for path in ("/admin/journal", "/admin/hebergeurs/", "/admin/declarations/"):
+        for value in ("99999999999999999999", "-3", "deux", "0", ""):
+            response = as_admin.get(f"{path}?page={value}")
+            assert response.status_code == 200, (path, value)

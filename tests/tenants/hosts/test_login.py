@@ -224,3 +224,16 @@ def test_a_failure_takes_as_long_for_an_unknown_account(client, host_email):
     unknown = [timed(f"inconnu{i}@example.fr") for i in range(4)]
     ratio = statistics.median(unknown) / statistics.median(known)
     assert 0.5 < ratio < 2, (known, unknown)
+
+
+@pytest.mark.parametrize("disguise", [
+    lambda email: email.replace("@e", "@\uff45"),               # a fullwidth "ｅ" (domain)
+    lambda email: email.replace(".fr", "\u3002fr"),             # an ideographic full stop
+    lambda email: email.upper(),
+])
+def test_the_same_address_written_otherwise_shares_the_throttle(client, host_email, disguise):
+    """Issue 12, finding 1: the throttle is keyed on the address as the lookup reads it."""
+    for _ in range(5):
+        assert client.login(host_email, "mauvais mot de passe n").status_code == 200
+    blocked = client.login(disguise(host_email), PASSWORD)
+    assert blocked.status_code == 429, disguise(host_email)

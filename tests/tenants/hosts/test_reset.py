@@ -151,3 +151,15 @@ def test_a_weak_new_password_is_refused_and_the_link_still_works(app, client, ho
     assert weak.status_code == 200 and any("trop courant" in m for m in messages(weak.text))
     assert _use(client, token).status_code == 302
 
+
+
+def test_reset_emails_are_limited_per_account_whatever_the_address(app, client, host_email):
+    """Issue 12, finding 5: twelve requests from twelve addresses reach the mailbox five
+    times; every page answers the same."""
+    mail.outbox(app).clear()
+    for i in range(12):
+        response = client.post("/mot-de-passe-oublie", {"email": host_email},
+                               environ_base={"REMOTE_ADDR": f"127.0.0.{i + 2}"})
+        assert response.status_code == 200
+    sent = [m for m in mail.outbox(app) if m["To"] == host_email]
+    assert len(sent) == 5
