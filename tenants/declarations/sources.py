@@ -256,36 +256,48 @@ def _read(data: bytes) -> _Table:
                           "au format CSV depuis l'extranet.")
     if data.startswith(b"PK\x03\x04"):
         raise SourceError("Ce classeur Excel n'est pas lu : enregistrez-le au format CSV.")
-    text = _decode(data)
+    text = decode_text(data)
     if "\x00" in text:
         raise SourceError("Ce fichier n'est pas un fichier texte CSV.")
+    header, rows = read_rows(text, (";", ",", "\t"), MAX_ROWS, SourceError,
+                             f"Le fichier dépasse {MAX_ROWS:_} lignes : découpez-le."
+                             .replace("_", " "), pad=True)
+    if header is None:
+        raise SourceError("Le fichier est vide.")
+    return _Table([_normalise(name) for name in header], rows)
+
+
+def read_rows(text: str, delimiters: tuple[str, ...], max_rows: int,
+              error: type[Exception], too_many: str,
+              pad: bool) -> tuple[list[str] | None, list[tuple[int, list[str]]]]:
+    """A CSV text's header (None when there is none) and its rows with the line each starts on
+    (a quoted value may span several lines), blank lines skipped, the delimiter the header
+    uses most (the first of `delimiters` on a tie); `pad` fills short rows to the header's
+    width. Shared by the registers and the platforms' statements (`tenants.recovery`)."""
     header_line = re.sub(r'"[^"]*"', "", text.lstrip().partition("\n")[0])
-    delimiter = max((";", ",", "\t"), key=header_line.count)
+    delimiter = max(delimiters, key=header_line.count)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     header: list[str] | None = None
     rows: list[tuple[int, list[str]]] = []
     start = 1
     try:
         for cells in reader:
-            line, start = start, reader.line_num + 1  # a quoted value may span several lines
+            line, start = start, reader.line_num + 1
             cells = [cell.strip() for cell in cells]
             if not any(cells):
                 continue
             if header is None:
                 header = cells
                 continue
-            rows.append((line, cells + [""] * (len(header) - len(cells))))
-            if len(rows) > MAX_ROWS:
-                raise SourceError(f"Le fichier dépasse {MAX_ROWS:_} lignes : découpez-le."
-                                  .replace("_", " "))
+            rows.append((line, cells + [""] * (len(header) - len(cells)) if pad else cells))
+            if len(rows) > max_rows:
+                raise error(too_many)
     except csv.Error:
-        raise SourceError(f"Le fichier CSV est mal formé à la ligne {reader.line_num}.") from None
-    if header is None:
-        raise SourceError("Le fichier est vide.")
-    return _Table([_normalise(name) for name in header], rows)
+        raise error(f"Le fichier CSV est mal formé à la ligne {reader.line_num}.") from None
+    return header, rows
 
 
-def _decode(data: bytes) -> str:
+def decode_text(data: bytes) -> str:
     """Exports are UTF-8, Excel on Windows writes cp1252, Booking's French CSV is Latin-1 (read
     alike but for five bytes no text uses)."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel's "Unicode text"

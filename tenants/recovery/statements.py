@@ -32,8 +32,6 @@ stays into the plain values below.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
@@ -42,6 +40,7 @@ from datetime import date
 from decimal import Decimal
 
 from plateforme.errors import UserError
+from tenants.declarations import sources
 
 COLUMNS = ("plateforme", "periode_debut", "periode_fin", "reference_annonce", "adresse",
            "code_postal", "commune", "hebergement_reference", "nuitees", "personnes",
@@ -225,43 +224,16 @@ def _read(data: bytes) -> tuple[list[str], list[tuple[int, list[str]]]]:
     if data.startswith(b"PK\x03\x04") or data.startswith(b"\xd0\xcf\x11\xe0"):
         raise StatementError("Ce classeur Excel n'est pas lu : enregistrez le relevé au format "
                              "CSV.")
-    text = _decode(data)
+    text = sources.decode_text(data)
     if "\x00" in text:
         raise StatementError("Ce fichier n'est pas un fichier texte CSV.")
-    header_line = re.sub(r'"[^"]*"', "", text.lstrip().partition("\n")[0])
-    delimiter = ";" if header_line.count(";") >= header_line.count(",") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    header: list[str] | None = None
-    rows: list[tuple[int, list[str]]] = []
-    start = 1
-    try:
-        for cells in reader:
-            line, start = start, reader.line_num + 1  # a quoted value may span several lines
-            cells = [cell.strip() for cell in cells]
-            if not any(cells):
-                continue
-            if header is None:
-                header = cells
-                continue
-            rows.append((line, cells))
-            if len(rows) > MAX_LINES:
-                raise StatementError(f"Le relevé dépasse {MAX_LINES:_} lignes.".replace("_", " "))
-    except csv.Error:
-        raise StatementError(f"Le fichier CSV est mal formé à la ligne {reader.line_num}."
-                             ) from None
+    header, rows = sources.read_rows(text, (";", ","), MAX_LINES, StatementError,
+                                     f"Le relevé dépasse {MAX_LINES:_} lignes."
+                                     .replace("_", " "), pad=False)
     if header is None:
         raise StatementError("Le relevé est vide : sa première ligne doit nommer les colonnes "
                              + ";".join(COLUMNS) + ".")
     return header, rows
-
-
-def _decode(data: bytes) -> str:
-    """Platforms write UTF-8, sometimes with a BOM; a statement re-saved by Excel on Windows is
-    Windows-1252 (a UTF-8 decoding that fails can only be that)."""
-    try:
-        return data.removeprefix(b"\xef\xbb\xbf").decode("utf-8")
-    except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")
 
 
 def _columns(header: list[str]) -> dict[str, int]:
