@@ -74,7 +74,7 @@ def by_period(session: Session, year: int | None = None) -> Accounts:
     for period, means, total in collected:
         if keep(period):
             row = rows.setdefault(period, PeriodAccount(period))
-            row.collected[means] += ledger._money(total)
+            row.collected[means] += ledger.summed(total)
     return Accounts(sorted(rows.values(), key=lambda r: r.period), unallocated(session))
 
 
@@ -84,7 +84,7 @@ def unallocated(session: Session) -> Decimal:
     given = session.scalar(sa.select(sa.func.sum(Allocation.amount))
                            .join(Payment, Payment.id == Allocation.payment_id)
                            .where(Payment.status == PaymentStatus.PAYEE.value))
-    return ledger._money(paid) - ledger._money(given)
+    return ledger.summed(paid) - ledger.summed(given)
 
 
 def totals(session: Session) -> tuple[Decimal, Decimal]:
@@ -92,7 +92,7 @@ def totals(session: Session) -> tuple[Decimal, Decimal]:
     collected = session.scalar(sa.select(sa.func.sum(Payment.amount))
                                .where(Payment.status == PaymentStatus.PAYEE.value))
     outstanding = sum((p.outstanding for p in ledger.period_sums(session).values()), ZERO)
-    return ledger._money(collected), outstanding
+    return ledger.summed(collected), outstanding
 
 
 def payments(session: Session, *, since: date | None = None, until: date | None = None,

@@ -58,15 +58,9 @@ def _record(reference, amount, means, received_on, bank_reference):
     targets = ledger.dues(db.session, hebergement_id=hebergement.id)
     payment = paying.record(db.session, hebergement.host, amount, means, received_on,
                             bank_reference, Actor(label="flask payments record"), targets)
-    lines = [(a.period, _reference(a.declaration_id), a.amount)
-             for a, _name, _ref in ledger.allocations_of(db.session, payment.id)]
+    lines = [(a.period, declaration, a.amount)
+             for a, _name, _ref, declaration in ledger.allocations_of(db.session, payment.id)]
     return payment, lines
-
-
-def _reference(declaration_id: int) -> str:
-    from tenants.declarations.models import Declaration
-
-    return db.session.get(Declaration, declaration_id).reference or ""
 
 
 @payments_group.command("export")

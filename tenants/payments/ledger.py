@@ -105,7 +105,7 @@ class Due:
         return DueState.EN_RETARD if today > self.deadline else DueState.A_PAYER
 
 
-def _money(total) -> Decimal:
+def summed(total) -> Decimal:
     """A SUM over a `Hundredths` column comes back as euros (its type's result processor)."""
     return ZERO if total is None else Decimal(total).quantize(ZERO)
 
@@ -125,7 +125,7 @@ def _paid_by_period(session: Session, host_id: int | None, hold_since: datetime 
         query = query.where(Payment.host_id == host_id)
     found: dict[tuple[int, str], list[Decimal]] = defaultdict(lambda: [ZERO, ZERO])
     for hebergement_id, period, status, total in session.execute(query):
-        amount = _money(total)
+        amount = summed(total)
         found[(hebergement_id, period)][0 if status == PaymentStatus.PAYEE else 1] += amount
     return found
 
@@ -188,7 +188,7 @@ def period_sums(session: Session, year: int | None = None) -> dict[str, PeriodSu
              .group_by(Declaration.period))
     if year is not None:
         query = query.where(Declaration.period.like(f"{int(year)}%"))
-    return {period: PeriodSums(_money(due), _money(outstanding), _money(surplus), count,
+    return {period: PeriodSums(summed(due), summed(outstanding), summed(surplus), count,
                                int(unpaid or 0))
             for period, due, outstanding, surplus, count, unpaid in session.execute(query)}
 
@@ -204,7 +204,7 @@ def unallocated(session: Session, host_id: int) -> list[tuple[Payment, Decimal]]
         .order_by(Payment.received_on, Payment.id))
     left = []
     for payment, total in rows:
-        given = _money(total)
+        given = summed(total)
         if payment.amount > given:
             left.append((payment, payment.amount - given))
     return left
@@ -251,7 +251,7 @@ def apply_credit(session: Session, host_id: int) -> Decimal:
                    Payment.status == PaymentStatus.PAYEE.value)
             .group_by(Allocation.payment_id).order_by(Allocation.payment_id.desc())).all()
         for payment_id, total in given:
-            net = _money(total)
+            net = summed(total)
             part = min(surplus, net)
             if part <= ZERO:
                 continue
@@ -278,9 +278,14 @@ def select(found: list[Due], declaration_ids: set[int] | None) -> list[Due]:
     return [d for d in found if d.declaration_id in declaration_ids]
 
 
-def allocations_of(session: Session, payment_id: int) -> list[tuple[Allocation, str, str | None]]:
-    """A payment's allocations with the hébergement's name and reference."""
-    return list(session.execute(
-        sa.select(Allocation, Hebergement.name, Hebergement.reference)
-        .join(Hebergement, Hebergement.id == Allocation.hebergement_id)
-        .where(Allocation.payment_id == payment_id).order_by(Allocation.id)))
+def allocations_of(session: Session,
+                   payment_id: int) -> list[tuple[Allocation, str, str | None, str]]:
+    """A payment's allocations with the hébergement's name and reference and the declaration's
+    reference, in one query (a quittance lists them all)."""
+    return [(allocation, name, reference, declaration or "") for allocation, name, reference,
+            declaration in session.execute(
+                sa.select(Allocation, Hebergement.name, Hebergement.reference,
+                          Declaration.reference)
+                .join(Hebergement, Hebergement.id == Allocation.hebergement_id)
+                .join(Declaration, Declaration.id == Allocation.declaration_id)
+                .where(Allocation.payment_id == payment_id).order_by(Allocation.id))]

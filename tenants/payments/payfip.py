@@ -73,7 +73,7 @@ def objet(text: str) -> str:
 class Gateway:
     """One PayFiP service (the real one or the simulator) as the services use it."""
 
-    def __init__(self, wsdl_url: str, payment_url: str, timeout: float = 15):
+    def __init__(self, wsdl_url: str, payment_url: str, timeout: int = 15):
         self.wsdl_url, self.payment_url, self.timeout = wsdl_url, payment_url, timeout
 
     def create(self, *, numcli: str, saisie: str, exer: str, refdet: str, cents: int, mel: str,
@@ -132,4 +132,4 @@ def _client(wsdl_url: str):
 
 def from_config(config) -> Gateway:
     return Gateway(config.get("PAYFIP_WSDL_URL") or "", config["PAYFIP_PAYMENT_URL"],
-                   float(config.get("PAYFIP_TIMEOUT_SECONDS", 15)))
+                   int(config.get("PAYFIP_TIMEOUT_SECONDS", 15)))

@@ -306,11 +306,11 @@ def build_quittance(session: Session, payment: Payment, host: Host) -> bytes:
     from tenants.payments.quittance import Quittance, QuittanceLine, quittance_pdf
 
     lines, given = [], ZERO
-    for allocation, name, reference in ledger.allocations_of(session, payment.id):
+    for allocation, name, reference, declaration in ledger.allocations_of(session, payment.id):
         lines.append(QuittanceLine(
             hebergement=f"{name} ({reference})" if reference else name,
-            period=_period_label(allocation), declaration=_declaration_reference(
-                session, allocation), amount=allocation.amount))
+            period=_period_label(allocation), declaration=declaration,
+            amount=allocation.amount))
         given += allocation.amount
     references = [("Quittance", payment.number or "")]
     if payment.means == Means.PAYFIP:
@@ -333,13 +333,6 @@ def _period_label(allocation: Allocation) -> str:
         return calendar.from_key(allocation.period).label
     except ValueError:
         return allocation.period
-
-
-def _declaration_reference(session: Session, allocation: Allocation) -> str:
-    from tenants.declarations.models import Declaration
-
-    declaration = session.get(Declaration, allocation.declaration_id)
-    return declaration.reference or "" if declaration else ""
 
 
 # --- an agent's actions --------------------------------------------------------------------

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import DateField, DecimalField, IntegerField, StringField, SubmitField, TextAreaField
@@ -29,7 +31,7 @@ class SettingsForm(FlaskForm):
         description="Sans déclaration de l'année précédente : capacité × ce taux × jours.")
     price_per_person = DecimalField(
         "Coût de la nuitée par personne retenu pour un hébergement sans classement (en €)",
-        [InputRequired(REQUIRED), NumberRange(min=0.01)], places=2)
+        [InputRequired(REQUIRED), NumberRange(min=Decimal("0.01"))], places=2)
     submit = SubmitField("Enregistrer")
 
 

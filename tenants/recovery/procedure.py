@@ -447,7 +447,7 @@ def totals(session: Session) -> dict:
                            .group_by(RecoveryCase.step))
     found = {step: (0, Decimal("0.00")) for step in Step}
     for step, count, tax, late in rows:
-        found[Step(step)] = (count, (tax or Decimal(0)) + (late or Decimal(0)))
+        found[Step(step)] = (count, ledger.summed(tax) + ledger.summed(late))
     return found
 
 

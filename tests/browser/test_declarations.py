@@ -130,6 +130,36 @@ class Visit:
     def flash(self, text):
         expect(self.page.locator("main")).to_contain_text(text)
 
+    def host_logs_in(self, server):
+        """Paul Durand (the demo's public password), the CGU accepted if asked; each page
+        checked, down to the dashboard."""
+        page = self.page
+        page.goto(server.url(demo.DEMO_SLUG))
+        self.check()
+        page.get_by_label("Identifiant (Courriel)", exact=True).fill(demo.DEMO_LOGIN)
+        page.get_by_label("Mot de passe", exact=True).fill(demo.DEMO_PASSWORD)
+        page.get_by_role("button", name="Se connecter").click()
+        if "/cgu" in page.url:
+            self.check()
+            page.get_by_label("Accepter les CONDITIONS GÉNÉRALES D'UTILISATION*").check()
+            page.get_by_label("Accepter la POLITIQUE DE CONFIDENTIALITÉ*").check()
+            page.get_by_role("button", name="Valider").click()
+        self.heading("Bienvenue sur votre tableau de bord")
+
+    def agent_logs_in(self, server, email, secret):
+        """An agent of the demo's console: password, then the TOTP code; each page checked."""
+        page = self.page
+        page.goto(server.url(demo.DEMO_SLUG, "/admin/"))
+        self.heading("Connexion à la console")
+        page.get_by_label("Courriel").fill(email)
+        page.get_by_label("Mot de passe").fill(AGENT_PASSWORD)
+        page.get_by_role("button", name="Se connecter").click()
+        self.check()
+        page.get_by_label("Code de vérification").fill(pyotp.TOTP(secret).now())
+        page.get_by_role("button", name="Vérifier").click()
+        expect(page.locator("body")).to_contain_text("Bonjour Bruno Agent (agent)")
+        self.check()
+
 
 def calculator_amount(server, stays) -> Decimal:
     """The sum of `/api/calculette`'s answers for the stays, one by one (asked in process:
@@ -163,17 +193,7 @@ def test_a_demo_host_declares_october_and_the_agent_follows_it(live_server, brow
         assert euros(calculator_amount(live_server, stays)) == AMOUNTS[name], name
 
     # Paul Durand logs in (the demo's public password) and accepts the CGU if asked.
-    page.goto(live_server.url(demo.DEMO_SLUG))
-    v.check()
-    page.get_by_label("Identifiant (Courriel)", exact=True).fill(demo.DEMO_LOGIN)
-    page.get_by_label("Mot de passe", exact=True).fill(demo.DEMO_PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
-    if "/cgu" in page.url:
-        v.check()
-        page.get_by_label("Accepter les CONDITIONS GÉNÉRALES D'UTILISATION*").check()
-        page.get_by_label("Accepter la POLITIQUE DE CONFIDENTIALITÉ*").check()
-        page.get_by_role("button", name="Valider").click()
-    v.heading("Bienvenue sur votre tableau de bord")
+    v.host_logs_in(live_server)
     panel = page.locator("#mes-declarations")
     expect(panel.get_by_role("heading", name="Mes déclarations")).to_be_visible()
     for name in STAYS:
@@ -311,16 +331,7 @@ def test_a_demo_host_declares_october_and_the_agent_follows_it(live_server, brow
     context = browser.new_context(locale="fr-FR")
     page = context.new_page()
     v = Visit(page)
-    page.goto(live_server.url(demo.DEMO_SLUG, "/admin/"))
-    v.heading("Connexion à la console")
-    page.get_by_label("Courriel").fill(agent_email)
-    page.get_by_label("Mot de passe").fill(AGENT_PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
-    v.check()
-    page.get_by_label("Code de vérification").fill(pyotp.TOTP(agent_secret).now())
-    page.get_by_role("button", name="Vérifier").click()
-    expect(page.locator("body")).to_contain_text("Bonjour Bruno Agent (agent)")
-    v.check()
+    v.agent_logs_in(live_server, agent_email, agent_secret)
     expect(page.get_by_role("navigation", name="Menu de la console").get_by_role(
         "link", name="Déclarations")).to_be_visible()
     page.goto(live_server.url(demo.DEMO_SLUG, f"/admin/declarations/?periode={OCTOBER}"))

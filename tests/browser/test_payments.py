@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-import pyotp
 import pytest
 from playwright.sync_api import expect
 from pypdf import PdfReader
@@ -30,7 +29,6 @@ from tests.browser.test_declarations import (  # noqa: F401  (fixtures)
     today,
 )
 from tests.plateforme.test_payfip_simulator import Thread
-from tests.tenants.conftest import AGENT_PASSWORD
 
 pytestmark = pytest.mark.browser
 
@@ -83,15 +81,7 @@ def test_a_host_pays_two_declarations_by_card_and_an_agent_records_the_third(
     context = browser.new_context(locale="fr-FR", accept_downloads=True)
     page = context.new_page()
     v = Visit(page)
-    page.goto(live_server.url(demo.DEMO_SLUG))
-    page.get_by_label("Identifiant (Courriel)", exact=True).fill(demo.DEMO_LOGIN)
-    page.get_by_label("Mot de passe", exact=True).fill(demo.DEMO_PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
-    if "/cgu" in page.url:
-        page.get_by_label("Accepter les CONDITIONS GÉNÉRALES D'UTILISATION*").check()
-        page.get_by_label("Accepter la POLITIQUE DE CONFIDENTIALITÉ*").check()
-        page.get_by_role("button", name="Valider").click()
-    v.heading("Bienvenue sur votre tableau de bord")
+    v.host_logs_in(live_server)
     expect(page.locator("#mes-paiements")).to_contain_text("pour 3 déclaration(s)")
 
     page.get_by_role("navigation").get_by_role("link", name="Mes paiements").click()
@@ -137,13 +127,7 @@ def test_a_host_pays_two_declarations_by_card_and_an_agent_records_the_third(
     context = browser.new_context(locale="fr-FR")
     page = context.new_page()
     v = Visit(page)
-    page.goto(live_server.url(demo.DEMO_SLUG, "/admin/"))
-    page.get_by_label("Courriel").fill(agent_email)
-    page.get_by_label("Mot de passe").fill(AGENT_PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
-    page.get_by_label("Code de vérification").fill(pyotp.TOTP(agent_secret).now())
-    page.get_by_role("button", name="Vérifier").click()
-    v.check()
+    v.agent_logs_in(live_server, agent_email, agent_secret)
     expect(page.locator("main")).to_contain_text(f"Encaissé : {euros(paid)}")
     page.get_by_role("link", name="Hébergeurs").first.click()
     page.get_by_role("link", name=re.compile("Durand")).first.click()

@@ -11,7 +11,6 @@ import re
 from datetime import timedelta
 from pathlib import Path
 
-import pyotp
 import pytest
 from playwright.sync_api import expect
 
@@ -23,7 +22,6 @@ from tests.browser.test_declarations import (  # noqa: F401  (fixtures)
     soragout,
     today,
 )
-from tests.tenants.conftest import AGENT_PASSWORD
 
 pytestmark = pytest.mark.browser
 STATEMENT = Path(__file__).resolve().parents[1] / "fixtures" / "platform_statements" / \
@@ -55,13 +53,7 @@ def test_the_agents_follow_a_late_host_to_the_taxation_d_office(live_server, bro
     context = browser.new_context(locale="fr-FR", accept_downloads=True)
     page = context.new_page()
     v = Visit(page)
-    page.goto(live_server.url(demo.DEMO_SLUG, "/admin/"))
-    page.get_by_label("Courriel").fill(agent_email)
-    page.get_by_label("Mot de passe").fill(AGENT_PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
-    page.get_by_label("Code de vérification").fill(pyotp.TOTP(agent_secret).now())
-    page.get_by_role("button", name="Vérifier").click()
-    v.check()
+    v.agent_logs_in(live_server, agent_email, agent_secret)
     expect(page.locator("main")).to_contain_text("Mise en demeure : ")
     page.get_by_role("navigation", name="Menu de la console").get_by_role(
         "link", name="Recouvrement").click()
@@ -100,15 +92,7 @@ def test_the_agents_follow_a_late_host_to_the_taxation_d_office(live_server, bro
     context = browser.new_context(locale="fr-FR")
     page = context.new_page()
     v = Visit(page)
-    page.goto(live_server.url(demo.DEMO_SLUG))
-    page.get_by_label("Identifiant (Courriel)", exact=True).fill(demo.DEMO_LOGIN)
-    page.get_by_label("Mot de passe", exact=True).fill(demo.DEMO_PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
-    if "/cgu" in page.url:
-        page.get_by_label("Accepter les CONDITIONS GÉNÉRALES D'UTILISATION*").check()
-        page.get_by_label("Accepter la POLITIQUE DE CONFIDENTIALITÉ*").check()
-        page.get_by_role("button", name="Valider").click()
-    v.heading("Bienvenue sur votre tableau de bord")
+    v.host_logs_in(live_server)
     page.get_by_role("link", name="Voir les courriers et répondre").click()
     v.heading("Procédure de recouvrement")
     first = page.get_by_label(re.compile("^Vos observations pour")).first
