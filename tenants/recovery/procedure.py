@@ -11,7 +11,7 @@ import enum
 import secrets
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 import sqlalchemy as sa
@@ -139,15 +139,20 @@ def run(session: Session, schema: str, cal: Calendar, today: date, by: Actor) ->
 def regularise(session: Session, today: date, by: Actor) -> int:
     """Close every open case whose period is now declared (or, unpaid, paid in full)."""
     closed = 0
-    for case in session.scalars(sa.select(RecoveryCase).where(RecoveryCase.status == "ouvert")):
+    cases = list(session.scalars(sa.select(RecoveryCase).where(RecoveryCase.status == "ouvert")))
+    if not cases:
+        return 0
+    # Two queries for every open case: the periods now validated, and what is still owed.
+    declared = {(h, p) for h, p in session.execute(
+        sa.select(Declaration.hebergement_id, Declaration.period)
+        .where(Declaration.status == "validee",
+               Declaration.hebergement_id.in_({c.hebergement_id for c in cases})))}
+    owed = {(d.hebergement_id, d.period) for d in ledger.dues(session) if d.outstanding > 0}
+    for case in cases:
         if case.kind == Kind.NON_DECLAREE:
-            done = session.scalar(sa.select(sa.func.count()).select_from(Declaration).where(
-                Declaration.hebergement_id == case.hebergement_id,
-                Declaration.period == case.period, Declaration.status == "validee")) > 0
+            done = (case.hebergement_id, case.period) in declared
         else:
-            dues = ledger.dues(session, hebergement_id=case.hebergement_id,
-                               periods=[case.period])
-            done = all(d.outstanding == 0 for d in dues)
+            done = (case.hebergement_id, case.period) not in owed
         if done:
             case.status, case.closed_on = "regularise", today
             closed += 1
@@ -168,17 +173,23 @@ def _open_undeclared(session: Session, cal: Calendar, today: date, by: Actor) ->
     opens for each hébergement of the host still late for that period."""
     existing = _existing(session, Kind.NON_DECLAREE)
     taken = []
-    reminders = session.execute(sa.select(Reminder.host_id, Reminder.period, Reminder.sent_at)
-                                .where(Reminder.kind == "apres")
-                                .order_by(Reminder.period, Reminder.host_id)).all()
-    for host_id, key, sent_at in reminders:
+    reminded: dict[str, dict[int, datetime]] = defaultdict(dict)
+    for host_id, key, sent_at in session.execute(
+            sa.select(Reminder.host_id, Reminder.period, Reminder.sent_at)
+            .where(Reminder.kind == "apres")):
+        reminded[key][host_id] = sent_at
+    for key in sorted(reminded):
         try:
             period = calendar.from_key(key)
         except ValueError:
             continue
-        for row in follow.period_rows(session, period, cal, today, host_id=host_id):
-            if row.state != State.EN_RETARD or (row.hebergement_id, key) in existing:
+        # One look at the period for every host reminded of it.
+        for row in follow.period_rows(session, period, cal, today):
+            sent_at = reminded[key].get(row.host_id)
+            if (sent_at is None or row.state != State.EN_RETARD
+                    or (row.hebergement_id, key) in existing):
                 continue
+            host_id = row.host_id
             session.add(RecoveryCase(
                 host_id=host_id, hebergement_id=row.hebergement_id, period=key,
                 period_start=period.start, period_end=period.end,
