@@ -118,7 +118,8 @@ def activate_host(url) -> str:
     from tenants.hosts.models import Host
 
     app = create_app({"ENV": "production", "DATABASE_URL": url, "PLATFORM_DOMAIN": DOMAIN,
-                      "SECRET_KEY": "bench", "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/14"})
+                      "SECRET_KEY": "bench-" + "k" * 40,
+                      "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/14"})
     with app.app_context():
         tenant = tenant_info(require(db.session, "c0000"))
         db.session.commit()

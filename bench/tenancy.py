@@ -64,12 +64,18 @@ def flask(env, *args) -> tuple[float, subprocess.CompletedProcess]:
 
 
 class Server:
-    def __init__(self, env, app: str):
+    """gunicorn on a free loopback port, sync workers (one by default: the benchmarks compare
+    one process; tests/resilience runs the README's four); its output to `log` if given."""
+
+    def __init__(self, env, app: str, workers: int = 1, log: Path | None = None):
         self.port = free_port()
+        output = open(log, "ab") if log is not None else None  # handed to the child
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--workers", "1", "--bind",
+            [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind",
              f"127.0.0.1:{self.port}", "--log-level", "warning", app],
-            cwd=ROOT, env=env, start_new_session=True)
+            cwd=ROOT, env=env, start_new_session=True, stdout=output, stderr=output)
+        if output is not None:
+            output.close()
         deadline = time.time() + 30
         while time.time() < deadline:
             try:
@@ -167,7 +173,7 @@ def provision_many(url: str, count: int) -> list[float]:
     _, r = flask(environment(url), "tenants", "migrate")
     assert r.returncode == 0, r.stderr
     app = create_app({"ENV": "production", "DATABASE_URL": url, "PLATFORM_DOMAIN": DOMAIN,
-                      "SECRET_KEY": "bench"})
+                      "SECRET_KEY": "bench-" + "k" * 40})
     timings = []
     with app.app_context():
         platform = Platform.from_config(app.config)

@@ -1,8 +1,9 @@
 """Settings, read from the environment through one class per environment.
 
-`TAXESEJOUR_ENV` picks the class (development by default); every setting can be overridden by an
-environment variable of the same name. Production has no defaults for secrets: it refuses to start
-without them rather than run with a guessable key or the wrong database.
+`TAXESEJOUR_ENV` picks the class (production when unset: development is asked for); every
+setting can be overridden by an environment variable of the same name. Production has no
+defaults for secrets: it refuses to start without them rather than run with a guessable key or
+the wrong database.
 """
 
 from __future__ import annotations
@@ -96,6 +97,8 @@ class Config:
     SESSION_COOKIE_NAME = "session"
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_NAME = "remember"
+    # A browser that logged in before keeps its own budget of login tries (access.throttle).
+    DEVICE_COOKIE_NAME = "device"
     HSTS = False
     TESTING = False
     # The largest request body accepted (uploads: documents 10 MB, logos 1 MB).
@@ -114,6 +117,14 @@ class Config:
     MAIL_OUTBOX_DIR = str(INSTANCE / "outbox")
     # Rate limits (Flask-Limiter): shared storage in production (redis://…), per collectivité.
     RATELIMIT_STORAGE_URI = "memory://"
+    # Jobs (plateforme/jobs.py): "inline" runs them at once in the process (the demo, the
+    # tests); "rq" queues them on Redis for `flask jobs worker` (production), retried after
+    # each delay of JOBS_RETRY_DELAYS (seconds), then kept as dead letters.
+    JOBS_BACKEND = "inline"
+    JOBS_REDIS_URL = "redis://127.0.0.1:6379/0"
+    JOBS_QUEUE = "taxesejour"
+    JOBS_RETRY_DELAYS = "30,120,600,1800,7200"
+    JOBS_TIMEOUT_SECONDS = 600
     # Host accounts.
     ACTIVATION_CODE_DAYS = 90
     SESSION_IDLE_MINUTES = 30
@@ -139,13 +150,14 @@ class Config:
                     "MAIL_DEFAULT_SENDER", "MAIL_OUTBOX_DIR", "RATELIMIT_STORAGE_URI",
                     "PREFERRED_URL_SCHEME",
                     "PUBLIC_PORT", "TENANT_SQLITE_DIR", "SHARED_MIGRATIONS_DIR",
-                    "TENANT_MIGRATIONS_DIR", "PAYFIP_WSDL_URL", "PAYFIP_PAYMENT_URL"):
+                    "TENANT_MIGRATIONS_DIR", "PAYFIP_WSDL_URL", "PAYFIP_PAYMENT_URL",
+                    "JOBS_BACKEND", "JOBS_REDIS_URL", "JOBS_QUEUE", "JOBS_RETRY_DELAYS"):
             values[key] = _env(key, values[key])
         for key in ("MIGRATION_WORKERS", "MIGRATION_LOCK_TIMEOUT", "PROXY_FIX_X_FOR",
                     "PROXY_FIX_X_PROTO", "DB_POOL_SIZE", "DB_MAX_OVERFLOW", "MAIL_PORT",
                     "MAIL_TIMEOUT", "ACTIVATION_CODE_DAYS", "SESSION_IDLE_MINUTES",
                     "SESSION_ABSOLUTE_HOURS", "REMEMBER_DAYS", "PASSWORD_RESET_MINUTES",
-                    "PAYFIP_IDOP_MINUTES", "PAYFIP_TIMEOUT_SECONDS"):
+                    "PAYFIP_IDOP_MINUTES", "PAYFIP_TIMEOUT_SECONDS", "JOBS_TIMEOUT_SECONDS"):
             values[key] = _env_int(key, values[key])
         values["TENANT_CACHE_CHECK_SECONDS"] = _env_float(
             "TENANT_CACHE_CHECK_SECONDS", values["TENANT_CACHE_CHECK_SECONDS"])
@@ -215,12 +227,14 @@ class Production(Config):
     SESSION_COOKIE_SECURE = True
     SESSION_COOKIE_NAME = "__Host-session"
     REMEMBER_COOKIE_NAME = "__Host-remember"
+    DEVICE_COOKIE_NAME = "__Host-device"
     HSTS = True
     PROXY_FIX_X_FOR = 1
     PROXY_FIX_X_PROTO = 1
     MAIL_BACKEND = "smtp"
     MAIL_DEFAULT_SENDER = "taxesejour <ne-pas-repondre@taxesejour.fr>"
     RATELIMIT_STORAGE_URI = "redis://127.0.0.1:6379/0"
+    JOBS_BACKEND = "rq"
 
     @classmethod
     def check(cls, values: dict) -> None:
@@ -242,6 +256,14 @@ class Production(Config):
             raise ConfigurationError(
                 "Démarrage refusé en production : RATELIMIT_STORAGE_URI doit désigner un "
                 "stockage partagé entre processus (redis://…), pas memory://.")
+        if str(values["DATABASE_URL"]).startswith("sqlite"):
+            raise ConfigurationError(
+                "Démarrage refusé en production : DATABASE_URL doit désigner PostgreSQL "
+                "(postgresql+psycopg://…) ; SQLite ne sert qu'à la démonstration.")
+        if values["JOBS_BACKEND"] != "rq":
+            raise ConfigurationError(
+                "Démarrage refusé en production : JOBS_BACKEND doit valoir rq (les courriels "
+                "et les traitements hors de la requête, réessayés si un service manque).")
         super().check(values)
 
 
@@ -259,8 +281,13 @@ def load(config=None) -> dict:
     if isinstance(config, dict):
         overrides = dict(config)
         config = overrides.pop("ENV", None)
+    chosen = True
     if config is None:
-        config = _env("TAXESEJOUR_ENV", "development")
+        # Development is asked for (./scripts/demo does), never what a forgotten variable gives:
+        # unset, it is production, whose checks then say what is missing.
+        config = _env("TAXESEJOUR_ENV", None)
+        chosen = config is not None
+        config = config or "production"
     if isinstance(config, str):
         try:
             config = ENVIRONMENTS[config]
@@ -270,5 +297,12 @@ def load(config=None) -> dict:
                 + ", ".join(ENVIRONMENTS) + ").") from None
     values = config.from_environment()
     values.update(overrides)
-    config.check(values)
+    try:
+        config.check(values)
+    except ConfigurationError as refused:
+        if chosen:
+            raise
+        raise ConfigurationError(
+            f"{refused} (TAXESEJOUR_ENV n'est pas défini : c'est donc la production ; pour "
+            "la démonstration : ./scripts/demo, ou TAXESEJOUR_ENV=development.)") from None
     return values

@@ -28,11 +28,12 @@ def create_app(config=None) -> App:
                                 x_proto=app.config["PROXY_FIX_X_PROTO"], x_host=0)
 
     # migrate and provisioning register their commands on the CLI's groups when imported.
-    from plateforme import cli, limits, mail, migrate, provisioning, site, sites, web  # noqa: F401
+    from plateforme import cli, jobs, limits, mail, migrate, provisioning, site, sites, web  # noqa: F401
     from plateforme.database import db
 
     db.init_app(app)
     mail.init_app(app)
+    jobs.init_app(app)
     sites.init_app(app)
     csrf.init_app(app)
     web.init_app(app)

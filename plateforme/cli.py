@@ -63,6 +63,7 @@ class CommandGroup(AppGroup):
 tenants_group = CommandGroup("tenants", help="Collectivités: create, list, suspend, migrate…")
 domains_group = tenants_group.group("domains", help="A collectivité's domains.")(lambda: None)
 payfip_group = CommandGroup("payfip", help="PayFiP : le simulateur local (tests, démonstration).")
+jobs_group = CommandGroup("jobs", help="Tâches hors requête : worker, passage quotidien, échecs.")
 
 
 @contextmanager
@@ -107,3 +108,4 @@ def init_app(app) -> None:
     """The groups' commands are registered by the modules that own them, when imported."""
     app.cli.add_command(tenants_group)
     app.cli.add_command(payfip_group)
+    app.cli.add_command(jobs_group)

@@ -14,6 +14,7 @@ shared database. With no collectivité bound, a tenant table raises `NoTenantBou
 
 from __future__ import annotations
 
+import logging
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -32,6 +33,8 @@ from sqlalchemy.sql.elements import quoted_name
 from plateforme import tenancy
 from plateforme.errors import UserError
 from plateforme.tenancy import SCHEMA_PLACEHOLDER, NoTenantBound, TenantInfo
+
+log = logging.getLogger(__name__)
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_name)s",
@@ -81,6 +84,19 @@ class RoutingSession(Session):
                     "a tenant table was queried from a session with no collectivité bound")
             return self.state.tenant_bind(self.tenant)
         return self.state.shared_bind()
+
+    def close(self) -> None:
+        """Close, even when the connection died under the transaction (PostgreSQL restarted,
+        the connection cut): the ROLLBACK that closing sends then fails, and there is nothing
+        left to roll back — the server ended the transaction with the connection. The
+        connection is invalidated instead, and the pool replaces it. Sessions are closed in
+        teardowns, after the response is made: an exception there would replace it with the
+        server's bare, English 500 page."""
+        try:
+            super().close()
+        except sa.exc.DBAPIError:
+            log.warning("session closed on a lost database connection", exc_info=True)
+            self.invalidate()
 
 
 def _sqlite_pragmas(engine: Engine) -> None:

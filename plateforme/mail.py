@@ -39,10 +39,10 @@ from pathlib import Path
 
 import idna
 from flask import Flask, current_app
-from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from config import Config, ConfigurationError
+from plateforme import jobs
 
 log = logging.getLogger(__name__)
 
@@ -133,26 +133,14 @@ def send(message: Email) -> None:
 
 def send_after_commit(session: Session, message: Email) -> None:
     """Send `message` once `session` commits, and never if it rolls back: a receipt must not
-    reach anyone for what was not saved. A failure then is logged (what was saved stays)."""
-    session.info.setdefault(_PENDING, []).append(message)
+    reach anyone for what was not saved. It goes through the job queue, so an unreachable
+    server delays the message (retried) and never fails the action that saved."""
+    jobs.defer(session, "mail.deliver", message=message)
 
 
-_PENDING = "taxesejour.mail_pending"
-
-
-@event.listens_for(Session, "after_commit")
-def _send_pending(session: Session) -> None:
-    for message in session.info.pop(_PENDING, ()):
-        try:
-            send(message)
-        except MailError:
-            log.warning("A message to send after commit failed.", exc_info=True)
-
-
-@event.listens_for(Session, "after_soft_rollback")
-def _drop_pending(session: Session, previous_transaction) -> None:
-    if previous_transaction.parent is None:   # the session's own transaction, not a savepoint
-        session.info.pop(_PENDING, None)
+@jobs.task("mail.deliver", "Envoi d'un courriel")
+def _deliver(message: Email) -> None:
+    send(message)
 
 
 def outbox(app: Flask | None = None) -> list[EmailMessage]:

@@ -76,6 +76,11 @@ class TenantBinding:
             self._session = self.state.make_session(self.tenant)
         return self._session
 
+    @property
+    def open_session(self) -> Session | None:
+        """The session, if one was created (without creating it)."""
+        return self._session
+
     def close(self) -> None:
         if self._session is not None:
             self._session.close()

@@ -19,6 +19,7 @@ from tenants.hosts.models import (
     Hebergement,
     Host,
     HostSession,
+    LetterBatch,
     RememberToken,
 )
 from tenants.payments.models import Allocation, Payment, PaymentSettings
@@ -33,6 +34,7 @@ from tenants.tax.models import (
     Band,
     Deliberation,
     DeliberationCommune,
+    DeltaImport,
     LegalGridLine,
     Period,
     Regime,
@@ -40,8 +42,10 @@ from tenants.tax.models import (
 )
 
 __all__ = ["Acceptance", "ActivationCode", "Agent", "AgentSession", "Allocation", "AuditEvent",
-           "Band", "Closure", "Declaration", "DeliberationCommune", "Deliberation", "Document",
-           "Hebergement", "Host", "HostSession", "LegalDocument", "LegalDraft", "LegalGridLine",
+           "Band", "Closure", "Declaration", "DeliberationCommune", "Deliberation", "DeltaImport",
+           "Document",
+           "Hebergement", "Host", "HostSession", "LetterBatch", "LegalDocument", "LegalDraft",
+           "LegalGridLine",
            "LoginThrottle", "NewsItem", "Payment", "PaymentSettings", "Period", "PlatformPayment",
            "PlatformStatement", "RecoveryCode",
            "RecoveryCase", "RecoveryDocument", "RecoverySettings", "Regime", "Reminder",

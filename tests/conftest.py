@@ -62,6 +62,45 @@ def require_postgresql():
         pytest.skip(_PG_PROBLEM)
 
 
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def redis_url_or_skip() -> str:
+    """The Redis the job queue's tests use (a database number of their own); skipped without
+    it, except under CI=true where it is required."""
+    import redis
+
+    try:
+        client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1)
+        client.ping()
+        client.close()
+    except redis.RedisError as exc:
+        problem = f"Redis unreachable at {REDIS_URL}: {exc}"
+        if CI:
+            pytest.fail(f"CI=true requires Redis. {problem}", pytrace=False)
+        pytest.skip(problem)
+    return REDIS_URL
+
+
+@pytest.fixture
+def jobs_on_redis(app, monkeypatch):
+    """The application switched to production's job queue (RQ on a real Redis), on a queue of
+    this test's own; `plateforme.jobs.work(app, burst=True)` plays the worker."""
+    from plateforme import jobs
+
+    name = f"taxesejour-test-{secrets.token_hex(6)}"
+    monkeypatch.setitem(app.config, "JOBS_BACKEND", "rq")
+    monkeypatch.setitem(app.config, "JOBS_REDIS_URL", redis_url_or_skip())
+    monkeypatch.setitem(app.config, "JOBS_QUEUE", name)
+    monkeypatch.setitem(app.config, "JOBS_RETRY_DELAYS", "1,1")
+    app.extensions[jobs.EXTENSION_KEY].clear()
+    yield app
+    queue = jobs.queue(app)
+    queue.empty()
+    queue.connection.close()
+    app.extensions[jobs.EXTENSION_KEY].clear()
+
+
 def create_database() -> str:
     """A new, empty PostgreSQL database; returns its URL."""
     require_postgresql()

@@ -32,9 +32,12 @@ def test_production_refuses_to_start_without_its_secrets_in_one_line(tmp_path, m
 @pytest.mark.parametrize(("setting", "value", "said"), [
     ("SECRET_KEY", "x", "au moins 32 octets"),
     ("PREFERRED_URL_SCHEME", "http", "https"),
+    ("DATABASE_URL", "sqlite:////tmp/taxesejour.db", "PostgreSQL"),
+    ("JOBS_BACKEND", "inline", "JOBS_BACKEND doit valoir rq"),
 ])
 def test_production_refuses_weak_settings_in_one_line(tmp_path, setting, value, said):
-    """Issue 12, finding 9: a one-letter key or plain http links are refused at start."""
+    """Issue 12, finding 9: a one-letter key, plain http links, SQLite or jobs run inside the
+    request are refused at start."""
     env = clean_env(tmp_path, TAXESEJOUR_ENV="production", SECRET_KEY="s" * 40,
                     DATABASE_URL="postgresql+psycopg://u@db/x")
     env[setting] = value
@@ -47,7 +50,7 @@ def test_production_refuses_weak_settings_in_one_line(tmp_path, setting, value, 
 
 def test_production_starts_with_its_secrets(monkeypatch):
     monkeypatch.setenv("SECRET_KEY", "k" * 40)
-    monkeypatch.setenv("DATABASE_URL", "sqlite:////tmp/unused-taxesejour.db")
+    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://u@db/x")
     values = config.load("production")
     assert values["SESSION_COOKIE_SECURE"] is True
     assert values["HSTS"] is True
@@ -79,3 +82,22 @@ def test_development_defaults_to_sqlite_under_instance(monkeypatch):
     assert values["DATABASE_URL"].startswith("sqlite:///")
     assert values["PLATFORM_DOMAIN"] == "taxesejour.localhost"
     assert values["SECRET_KEY"]
+
+
+def test_without_taxesejour_env_it_is_production_not_development(tmp_path):
+    """Issue 12, finding 9: a WSGI server started with the variable forgotten got the
+    development settings (non-Secure cookies, in-memory limits). Now it is production, which
+    refuses to start without its settings and says how to ask for development."""
+    env = clean_env(tmp_path)
+    env.pop("TAXESEJOUR_ENV")
+    env.pop("DATABASE_URL")
+    result = subprocess.run([sys.executable, "-c", "import wsgi"], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1
+    (line,) = result.stderr.strip().splitlines()
+    assert "production" in line and "TAXESEJOUR_ENV=development" in line
+    with pytest.MonkeyPatch.context() as patch:
+        patch.delenv("TAXESEJOUR_ENV", raising=False)
+        patch.setenv("SECRET_KEY", "k" * 40)
+        patch.setenv("DATABASE_URL", "postgresql+psycopg://u@db/x")
+        assert config.load()["ENV_NAME"] == "production"

@@ -29,7 +29,7 @@ from flask.sessions import SecureCookieSessionInterface
 from plateforme import tenancy
 from plateforme.database import db
 from plateforme.sites import SiteKind, site_for
-from tenants.access import sessions
+from tenants.access import sessions, throttle
 from tenants.audit.journal import Actor, ActorKind
 from tenants.audit.journal import record as record_event
 from tenants.core.dates import utcnow
@@ -199,6 +199,18 @@ def forget_browser() -> None:
     g.remember_cookie = ""
 
 
+def device_cookie() -> str | None:
+    """This browser's known-device cookie, as sent (`throttle.budget` judges it)."""
+    return request.cookies.get(current_app.config["DEVICE_COOKIE_NAME"])
+
+
+def known_device(account: str) -> None:
+    """This browser just logged in to `account` (its throttle key): from now on it keeps a
+    budget of login tries of its own for it (`tenants.access.throttle`). Kept at logout and
+    after a password reset: it proves a past login, never opens a session."""
+    g.device_cookie = throttle.known_device_cookie(current_keys(), device_cookie(), account)
+
+
 def end_all_sessions(db_session, person) -> None:
     """Every browser of `person` is logged out, remembered ones included."""
     sessions.end_all_sessions(db_session, audience(person.audience).kind, person)
@@ -269,6 +281,17 @@ def _set_remember_cookie(response):
     return response
 
 
+def _set_device_cookie(response):
+    cookie = g.get("device_cookie")
+    if cookie:
+        config = current_app.config
+        response.set_cookie(config["DEVICE_COOKIE_NAME"], cookie,
+                            max_age=int(throttle.KNOWN_DEVICE_AGE.total_seconds()),
+                            secure=config["SESSION_COOKIE_SECURE"], httponly=True,
+                            samesite="Lax", path="/")
+    return response
+
+
 def _no_store(response):
     """Tenant pages carry personal data and CSRF tokens: never cached anywhere (but the few
     declared the same for everyone)."""
@@ -292,6 +315,7 @@ def init_app(app: Flask) -> None:
     app.session_interface = TenantSessionInterface()
     app.before_request(_identify)
     app.after_request(_set_remember_cookie)
+    app.after_request(_set_device_cookie)
     app.after_request(_no_store)
 
     @app.context_processor

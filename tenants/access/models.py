@@ -55,15 +55,18 @@ class RememberRow:
 
 
 class LoginThrottle(TenantModel):
-    """Failed logins per identifier (CNIL 2022-100, case 2): after 5 consecutive failures each
+    """Failed logins per budget (CNIL 2022-100, case 2): after 5 consecutive failures each
     further try waits, 1 minute then doubling up to 1 hour; at most 25 failures in 24 hours.
-    Keyed by the digest of what was typed, whether or not such an account exists, so that the
-    throttle itself reveals nothing. Nothing locks an account for good: the host can always
-    reset the password."""
+    A budget is an identifier's (keyed by the digest of what was typed, whether or not such an
+    account exists, so that the throttle itself reveals nothing), or one known browser's for
+    that identifier (`tenants.access.throttle`), so an attacker cannot keep the owner out.
+    `account_key` names the identifier's budget a row belongs to: a completed password reset
+    clears them all."""
 
     __tablename__ = "login_throttles"
 
     key_digest: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    account_key: Mapped[str | None] = mapped_column(sa.String(64), index=True)
     consecutive: Mapped[int] = mapped_column(default=0)
     window_start: Mapped[datetime] = mapped_column(default=utcnow)
     window_failures: Mapped[int] = mapped_column(default=0)

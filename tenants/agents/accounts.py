@@ -160,13 +160,11 @@ def invitation_email(session: Session, keys: Keys, agent: Agent, by_name: str) -
 
 def invite(session: Session, keys: Keys, name: str, email: str, role: str, by: Agent | None,
            actor: Actor = journal.SYSTEM, by_name: str | None = None) -> Agent:
-    """Create the agent and send the invitation, or neither (a mail failure refuses)."""
+    """Create the agent; the invitation leaves once that is saved, through the job queue (an
+    unreachable mail server delays it, retried, and never loses the agent just created)."""
     agent = create(session, email, name, role, invited_by=by)
     journal.record(session, "agent.invited", actor, target=agent.email, role=agent.role)
-    try:
-        mail.send(invitation_email(session, keys, agent, by_name or by.name))
-    except mail.MailError as error:
-        raise UserError(f"L'invitation n'a pas pu être envoyée : {error}") from None
+    mail.send_after_commit(session, invitation_email(session, keys, agent, by_name or by.name))
     return agent
 
 
@@ -177,11 +175,25 @@ def set_password(session: Session, agent: Agent, password: str, collectivite: st
     end_sessions(session, agent)
 
 
+def accept_invitation(session: Session, keys: Keys, agent: Agent, password: str,
+                      collectivite: str) -> None:
+    """The password chosen through the invitation link (the mailbox is the agent's): every
+    login budget of the account starts again, as after a host's password reset."""
+    set_password(session, agent, password, collectivite)
+    throttle.clear_account(session, throttle_key(keys, agent.email))
+
+
 # --- logging in: the password, then the second factor ---------------------------------------
 
 
 def throttle_key(keys: Keys, email: str) -> str:
     return throttle.throttle_key(keys, email or "", prefix="agent:")
+
+
+def budget(keys: Keys, email: str, device_cookie: str | None = None) -> throttle.Budget:
+    """The budget of tries an attempt on `email` is counted in: the browser's own if it
+    logged in to this agent's account before, the identifier's otherwise."""
+    return throttle.budget(keys, email or "", prefix="agent:", device_cookie=device_cookie)
 
 
 @dataclass
@@ -190,25 +202,28 @@ class LoginOutcome:
     wait: timedelta | None = None
 
 
-def check_password(session: Session, keys: Keys, email: str, password: str) -> LoginOutcome:
+def check_password(session: Session, keys: Keys, email: str, password: str,
+                   device_cookie: str | None = None) -> LoginOutcome:
     """The first step: the agent if the password is right (the second factor is still to
-    come); otherwise nothing, after as much work, and a failure counted."""
-    key = throttle_key(keys, email)
-    wait = throttle.blocked_for(session, key)
+    come); otherwise nothing, after as much work, and a failure counted (`budget`)."""
+    spent = budget(keys, email, device_cookie)
+    wait = throttle.blocked_for(session, spent.key)
     agent = by_email(session, email)
     ok = passwords.verify(agent.password_hash if agent else None, password)
     if wait is None and ok and agent.can_log_in:
         return LoginOutcome(agent=agent)
     if wait is None:
-        throttle.record_failure(session, key)
+        throttle.record_failure(session, spent.key, spent.account)
     return LoginOutcome(wait=wait)
 
 
-def check_second_factor(session: Session, keys: Keys, agent: Agent, code: str) -> bool:
-    """A TOTP code or an unused recovery code; a failure is counted against the agent."""
-    key = throttle_key(keys, agent.email)
-    if throttle.blocked_for(session, key) is None and (
+def check_second_factor(session: Session, keys: Keys, agent: Agent, code: str,
+                        device_cookie: str | None = None) -> bool:
+    """A TOTP code or an unused recovery code; a failure is counted against the agent (or
+    against this browser, if it logged in to the agent's account before)."""
+    spent = budget(keys, agent.email, device_cookie)
+    if throttle.blocked_for(session, spent.key) is None and (
             totp.check_totp(agent, code) or totp.use_recovery_code(session, keys, agent, code)):
         return True
-    throttle.record_failure(session, key)
+    throttle.record_failure(session, spent.key, spent.account)
     return False

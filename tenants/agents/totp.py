@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
+import string
 import time
 
 import pyotp
@@ -41,7 +42,7 @@ def qr_svg(uri: str) -> str:
 def check_totp(agent: Agent, code: str, at: float | None = None) -> bool:
     """True once per valid code (the step is remembered, so a code is not replayed); `at` is a
     Unix time, now by default."""
-    code = "".join(ch for ch in (code or "") if ch.isdigit())
+    code = "".join(ch for ch in (code or "") if ch in string.digits)  # not "٣": compare_digest
     if not agent.totp_secret or len(code) != 6:
         return False
     totp = pyotp.TOTP(agent.totp_secret)

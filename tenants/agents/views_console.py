@@ -11,7 +11,15 @@ from flask import flash, redirect, render_template, request, session, url_for
 from plateforme.database import db
 from plateforme.limits import limit
 from plateforme.routing import TenantBlueprint
-from tenants.access.identity import actor, current_agent, record, sign_in, sign_out
+from tenants.access.identity import (
+    actor,
+    current_agent,
+    device_cookie,
+    known_device,
+    record,
+    sign_in,
+    sign_out,
+)
 from tenants.access.rules import Role, agent_required, console_step, safe_next
 from tenants.access.throttle import record_success
 from tenants.agents import accounts, totp
@@ -62,7 +70,8 @@ def login():
 
 
 def _password_step(email: str, password: str) -> accounts.LoginOutcome:
-    outcome = accounts.check_password(db.session, current_keys(), email, password)
+    outcome = accounts.check_password(db.session, current_keys(), email, password,
+                                      device_cookie())
     if outcome.agent is None:
         record("console.login_failure", target=email[:200])
     return outcome
@@ -86,7 +95,7 @@ def verify():
 
 
 def _second_factor(agent: Agent, code: str) -> str | None:
-    if accounts.check_second_factor(db.session, current_keys(), agent, code):
+    if accounts.check_second_factor(db.session, current_keys(), agent, code, device_cookie()):
         return _finish_login(agent)
     record("console.second_factor_failure", target=agent.email)
     return None
@@ -124,8 +133,10 @@ def _confirm_enrolment(agent: Agent, code: str) -> tuple[list[str], str]:
 def _finish_login(agent: Agent) -> str:
     """Open the console session (in the caller's transaction); returns where to go."""
     next_page = (session.get("agent_pending") or {}).get("next")
-    record_success(db.session, accounts.throttle_key(current_keys(), agent.email))
+    spent = accounts.budget(current_keys(), agent.email, device_cookie())
+    record_success(db.session, spent.key)
     sign_in(agent)
+    known_device(spent.account)
     record("console.login_success", target=agent.email)
     return next_page or url_for("console.index")
 
@@ -164,7 +175,8 @@ def invitation(token):
 
 
 def _accept_invitation(agent: Agent, password: str) -> None:
-    accounts.set_password(db.session, agent, password, settings.display_name(db.session))
+    accounts.accept_invitation(db.session, current_keys(), agent, password,
+                               settings.display_name(db.session))
     record("console.invitation_accepted", target=agent.email)
 
 

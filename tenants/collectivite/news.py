@@ -8,6 +8,7 @@ import enum
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from plateforme.errors import UserError
 from tenants.audit import journal
 from tenants.audit.journal import Actor
 from tenants.collectivite.models import NewsItem
@@ -48,7 +49,11 @@ def save(session: Session, item: NewsItem | None, data: dict, by: Actor) -> News
         session.add(item)
     item.title = validation.required(data["title"], "Titre", 200)
     item.body = (data["body"] or "").strip()
-    item.published_at = to_utc(data["published_at"])
+    try:
+        item.published_at = to_utc(data["published_at"])
+    except OverflowError:  # 1 January of year 1 at midnight in Paris is before UTC's year 1
+        raise UserError("Date de publication invalide : indiquez une date de notre "
+                        "calendrier, comme 01/09/2026 à 09:00.") from None
     item.pinned = bool(data["pinned"])
     session.flush()
     journal.record(session, "news.saved", by, target=item.title, news_id=item.id,

@@ -1,26 +1,41 @@
 """The collectivité's public pages: its colours and logo, its legal texts, its accessibility
 statement."""
 
+from types import SimpleNamespace
+
 from flask import abort, make_response, render_template
 
 from plateforme import tenancy
 from plateforme.database import db
 from plateforme.routing import TenantBlueprint
+from plateforme.web import database_unavailable
 from tenants.access.rules import public
 from tenants.collectivite import legal, settings
 
 bp = TenantBlueprint("collectivite", __name__)
 
+#: Per process and collectivité, the support details last read: the page saying the database is
+#: out of reach still gives the numbers to call, without asking the database again.
+_last_known_support: dict[str, SimpleNamespace] = {}
+
 
 def template_settings() -> dict:
     """Every page of a collectivité, error pages included, shows its name and support number."""
-    if tenancy.current_binding() is None:
+    binding = tenancy.current_binding()
+    if binding is None:
         return {}
+    if database_unavailable():
+        known = _last_known_support.get(binding.tenant.schema)
+        return {"settings": known} if known is not None else {}
     try:
-        return {"settings": settings.get(db.session)}
+        values = settings.get(db.session)
     except Exception:  # noqa: BLE001 - an error page must render even if the database failed
         db.session.rollback()
         return {}
+    _last_known_support[binding.tenant.schema] = SimpleNamespace(
+        support_phone=values.support_phone, tax_phone=values.tax_phone,
+        contact_email=values.contact_email, opening_hours=values.opening_hours)
+    return {"settings": values}
 
 
 @bp.get("/marque/couleurs.css")

@@ -12,3 +12,5 @@ def init_app(app) -> None:
     app.register_blueprint(views_console.bp)
     add_menu_entry(app, "console", MenuEntry("Accueil", "console.index", 10))
     add_menu_entry(app, "console", MenuEntry("Journal", "console.journal", 90, admin_only=True))
+    add_menu_entry(app, "console", MenuEntry("Tâches en échec", "console.held_jobs", 95,
+                                             admin_only=True))

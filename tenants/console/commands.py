@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from plateforme import registry
+from plateforme import jobs, registry
 from plateforme.cli import bound, tenants_group
 from plateforme.database import db
 from tenants.audit import journal
@@ -24,3 +24,8 @@ def purge_audit_command(slugs):
             purged = journal.purge(db.session, months)
             db.session.commit()
         click.echo(f"{slug} : {purged} évènement(s) de plus de {months} mois supprimé(s).")
+
+
+@jobs.daily("audit.purge", "Purge du journal (durée de conservation)")
+def purge_audit_daily(tenant) -> None:
+    journal.purge(db.session, settings.get(db.session).audit_retention_months)

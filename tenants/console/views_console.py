@@ -6,8 +6,11 @@ from datetime import datetime, timedelta
 
 from flask import flash, redirect, render_template, request, url_for
 
+from plateforme import jobs
 from plateforme.database import db
+from plateforme.errors import UserError
 from plateforme.routing import TenantBlueprint
+from plateforme.tenancy import current_tenant
 from tenants.access.identity import actor, current_agent
 from tenants.access.rules import Role, agent_required
 from tenants.agents import totp
@@ -72,3 +75,28 @@ def journal_retention():
         flash(done.error or f"Conservation : {months} mois ({done.value} évènement(s) plus "
               "ancien(s) supprimé(s)).", "error" if done.error else "success")
     return redirect(url_for(".journal"))
+
+
+@bp.get("/taches")
+@agent_required(Role.ADMINISTRATEUR)
+def held_jobs():
+    """The dead letters: what failed at its last try (an email the server kept refusing) or
+    waits for the queue, with « Relancer »."""
+    rows = jobs.held(current_tenant().slug)
+    return render_template("console/jobs.html", rows=[(row, jobs.describe(row)) for row in rows],
+                           failed=jobs.FAILED, action_form=ActionForm())
+
+
+@bp.post("/taches/<int:job_id>/relancer")
+@agent_required(Role.ADMINISTRATEUR)
+def release_job(job_id):
+    if ActionForm().validate_on_submit():
+        done = db.attempt(_release, job_id)
+        flash(done.error or "Tâche relancée.", "error" if done.error else "success")
+    return redirect(url_for(".held_jobs"))
+
+
+def _release(job_id: int) -> None:
+    if not jobs.release(job_id, current_tenant().slug):
+        raise UserError("Cette tâche n'est plus en attente : elle a déjà été relancée.")
+    events.record(db.session, "job.released", actor(), target=str(job_id))

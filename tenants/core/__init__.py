@@ -4,8 +4,10 @@ libraries only, so that any package may use it."""
 
 
 def init_app(app) -> None:
-    from tenants.core import dates, markdown, money, navigation, validation
+    from tenants.core import dates, forms, markdown, money, navigation, pages, validation
 
+    forms.speak_french(app)
+    app.before_request(pages.refuse_nul_characters)
     app.add_template_filter(validation.format_phone, "phone")
     app.add_template_filter(money.french, "euros")
     app.add_template_filter(markdown.safe_markdown, "markdown")

@@ -72,7 +72,9 @@ def carried(content: str | None, signature: str | None) -> bytes | None:
         data = base64.b64decode(content or "", validate=True)
     except (binascii.Error, ValueError):
         return None
-    if not content or not hmac.compare_digest(_signature(data), signature or ""):
+    signature = signature or ""
+    if not content or not signature.isascii() \
+            or not hmac.compare_digest(_signature(data), signature):  # str: ASCII only
         return None
     return data
 

@@ -15,6 +15,9 @@ import sqlalchemy as sa
 from plateforme.errors import UserError
 
 HUNDREDTH = Decimal("0.01")
+#: The largest amount a column of hundredths holds (a 32-bit integer on PostgreSQL): what is
+#: typed beyond it is refused, not left to fail in the database.
+MAX_AMOUNT = Decimal("21474836.47")
 _TYPED = re.compile(r"\d{1,9}(?:[.,]\d{1,2})?")
 
 
@@ -47,9 +50,13 @@ def parse_amount(text: str | None, label: str) -> Decimal | None:
     if not _TYPED.fullmatch(text):
         raise UserError(f"{label} : « {text} » n'est pas un montant (par exemple 1,25)")
     try:
-        return Decimal(text.replace(",", ".")).quantize(HUNDREDTH)
+        value = Decimal(text.replace(",", ".")).quantize(HUNDREDTH)
     except InvalidOperation:
         raise UserError(f"{label} : « {text} » n'est pas un montant") from None
+    if value > MAX_AMOUNT:
+        raise UserError(f"{label} : « {text} » dépasse le plus grand montant enregistrable "
+                        f"({french(MAX_AMOUNT)})")
+    return value
 
 
 def french(amount: Decimal | None, unit: str = "€") -> str:

@@ -1,4 +1,5 @@
-"""What views share to answer 404: an object or a URL segment that does not exist here."""
+"""What views share to answer 404 (an object or a URL segment that does not exist here) or 400
+(a request no browser sends)."""
 
 from __future__ import annotations
 
@@ -23,6 +24,17 @@ def enum_or_404(kind: type[enum.StrEnum], value: str):
         return kind(value)
     except ValueError:
         abort(404)
+
+
+def refuse_nul_characters() -> None:
+    """Before every view: a NUL character cannot be typed, so one in a query string, a form or
+    a file's name comes from a forged request; PostgreSQL refuses to store it (a 500 after the
+    view's checks). Refused at once as a bad request, whatever the page."""
+    texts = [text for pairs in (request.args, request.form) for pair in pairs.items(multi=True)
+             for text in pair]
+    texts += [upload.filename for _name, upload in request.files.items(multi=True)]
+    if any("\x00" in (text or "") for text in texts):
+        abort(400)
 
 
 def cached_publicly(seconds: int):

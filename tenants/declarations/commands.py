@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from plateforme import registry
+from plateforme import jobs, registry
 from plateforme.cli import CommandGroup, bound
 from plateforme.database import db
 from plateforme.errors import UserError
@@ -95,3 +95,9 @@ def remind_command(slugs):
         click.echo(f"{slug} : {sent} relance(s) envoyée(s)"
                    + (f", {failed} échec(s) d'envoi (réessayées au prochain passage)."
                       if failed else "."))
+
+
+@jobs.daily("declarations.remind", "Relances des déclarations")
+def remind_daily(tenant) -> None:
+    reminders.send(db.session, filing.calendar_of(db.session), paris_today(),
+                   Actor(label="relances quotidiennes"))

@@ -10,7 +10,6 @@ from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     DateField,
-    DecimalField,
     HiddenField,
     IntegerField,
     RadioField,
@@ -22,7 +21,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
-from tenants.core.forms import REQUIRED
+from tenants.core.forms import REQUIRED, AmountField
 from tenants.declarations.computing import ZERO_REASONS, StayInput
 
 COUNT = "Indiquez un nombre entier (0 s'il n'y en a pas)."
@@ -45,7 +44,7 @@ class StayForm(FlaskForm):
     exempt_minors = _count("dont mineurs (moins de 18 ans)")
     exempt_seasonal = _count("dont titulaires d'un contrat de travail saisonnier")
     exempt_emergency = _count("dont personnes en hébergement d'urgence ou relogement temporaire")
-    price_per_night = DecimalField(
+    price_per_night = AmountField(
         "Prix de la nuitée hors taxes (en €)", [Optional(), NumberRange(min=0)], places=2,
         description="Obligatoire pour un hébergement sans classement ; sinon, il sert à "
                     "l'exonération des loyers inférieurs au seuil de la délibération.",

@@ -26,6 +26,7 @@ MAX_ROWS = 20_000
 MAX_NIGHTS = 366
 MAX_PERSONS = 999
 MAX_PLATFORM = 100
+MAX_AMOUNT = Decimal(10_000_000)  # a stay's price, said "10 millions": hundredths hold it
 CENT = Decimal("0.01")
 PLATFORM_COLLECTS = {"Airbnb": date(2019, 1, 1)}  # since when each platform collects the tax
 
@@ -149,7 +150,7 @@ class _Row:
         text = self.text(index)
         if (value := COUNTS.get(text)) is not None:
             return value
-        if text.isascii() and text.isdigit():
+        if text.isascii() and text.isdigit() and len(text) <= 9:  # not int("1" * 5000)
             return int(text)
         if text:
             self.reasons.append(f"{label} « {text} » invalide (nombre entier positif ou nul)")
@@ -171,6 +172,8 @@ class _Row:
             return None
         if value < 0:
             self.reasons.append(f"{label} « {text} » négatif")
+        elif value >= MAX_AMOUNT:
+            self.reasons.append(f"{label} « {text} » trop grand (moins de 10 millions d'euros)")
         elif places is not None and -int(value.as_tuple().exponent) > places:
             self.reasons.append(f"{label} « {text} » : {places} décimales au plus")
         else:
@@ -301,7 +304,7 @@ def decode_text(data: bytes) -> str:
     """Exports are UTF-8, Excel on Windows writes cp1252, Booking's French CSV is Latin-1 (read
     alike but for five bytes no text uses)."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel's "Unicode text"
-        return data.decode("utf-16")
+        return data.decode("utf-16", errors="replace")  # cut short: the header check refuses it
     try:
         return data.removeprefix(b"\xef\xbb\xbf").decode("utf-8")
     except UnicodeDecodeError:

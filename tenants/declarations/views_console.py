@@ -4,7 +4,7 @@ pages to enter or correct one on a host's behalf (`views_desk`), and the reminde
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from flask import abort, flash, redirect, render_template, request, url_for
 
@@ -16,6 +16,7 @@ from tenants.access.identity import actor, current_agent
 from tenants.access.rules import Role, agent_required
 from tenants.core.dates import paris_today
 from tenants.core.files import download, french_csv
+from tenants.core.money import parse_amount
 from tenants.core.pages import get_or_404, page_number
 from tenants.declarations import desk, filing, follow, reminders
 from tenants.declarations.forms import ReminderForm
@@ -36,10 +37,11 @@ def _period(cal: filing.Calendar):
 
 
 def _minimum() -> Decimal | None:
+    """The filter's amount as typed ("12,50"); None, no filter, when it is not one (stored
+    amounts have two decimals: "0.001", "1e30" or "NaN" cannot be compared with them)."""
     try:
-        return Decimal(request.args.get("montant_min", "").replace(",", ".")) \
-            if request.args.get("montant_min") else None
-    except InvalidOperation:
+        return parse_amount(request.args.get("montant_min"), "Montant minimum")
+    except UserError:
         return None
 
 

@@ -149,6 +149,7 @@ def demo_command():
     console = console_access(tenant)
     click.echo(f"Collectivité de démonstration « {DEMO_NAME} » prête.")
     click.echo(f"  Activer un compte : « Activer mon compte », code d'activation {code}")
+    click.echo("    (la dernière étape envoie un courriel : son lien active le compte)")
     click.echo(f"  Se connecter : {DEMO_LOGIN} / {DEMO_PASSWORD}")
     click.echo(f"  {console}")
     click.echo(f"  Délibération 2026 (fichier DELTA de démonstration) : {deliberation} ; "
@@ -158,6 +159,7 @@ def demo_command():
                "par « flask payfip simulator »")
     if current_app.config["MAIL_BACKEND"] == "file":
         outbox = current_app.config["MAIL_OUTBOX_DIR"]
-        click.echo(f"  Courriels envoyés (mot de passe oublié, états récapitulatifs, relances) : "
+        click.echo(f"  Courriels envoyés (confirmation d'adresse, mot de passe oublié, états "
+                   f"récapitulatifs, relances) : "
                    f"{outbox}")
     click.echo(f"Ouvrez {url}")

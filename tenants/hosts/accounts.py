@@ -1,7 +1,8 @@
 """A host's account: finding it by its login, logging in, the password and its reset.
 
 One generic login failure, the same whether the email exists or not, after the same work (a
-password hash is always verified), and counted against what was typed (CNIL throttle). The reset
+password hash is always verified), and counted against what was typed — or, from a browser that
+logged in to that account before, against that browser (CNIL throttle, `access.throttle`). The reset
 link is valid PASSWORD_RESET_MINUTES at most, once, and dies as soon as the password, the email
 or the last login changes; it is built on the collectivité's primary domain, never on the
 request's Host header.
@@ -11,22 +12,30 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
 import sqlalchemy as sa
+from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy.orm import Session
 
-from plateforme import mail
+from plateforme import jobs, mail
+from plateforme.database import db
+from plateforme.tenancy import current_tenant
 from tenants.access import passwords, sessions, throttle
+from tenants.audit import journal
+from tenants.audit.journal import Actor, ActorKind
 from tenants.collectivite import settings
 from tenants.core import emails
 from tenants.core.dates import utcnow
-from tenants.core.keys import Keys
+from tenants.core.keys import Keys, current_keys
 from tenants.core.urls import tenant_url
 from tenants.core.validation import normalised_email
 from tenants.hosts.models import Host, HostSession, RememberToken
+
+security_log = logging.getLogger("taxesejour.security")
 
 #: Hosts' sessions and remembered browsers, for `tenants.access`.
 KIND = sessions.Kind(session_model=HostSession, owner="host", purpose="session",
@@ -66,24 +75,27 @@ def check_password(host: Host, password: str, collectivite: str,
 class LoginOutcome:
     host: Host | None = None
     wait: timedelta | None = None
+    account: str = ""  # the identifier's throttle key: the browser is known for it once in
 
 
-def authenticate(session: Session, keys: Keys, email: str, password: str) -> LoginOutcome:
+def authenticate(session: Session, keys: Keys, email: str, password: str,
+                 device_cookie: str | None = None) -> LoginOutcome:
     """The host if `email` and `password` match an account that may log in; otherwise nothing,
-    after as much work, and a failure counted against what was typed."""
-    key = throttle.throttle_key(keys, email)
-    wait = throttle.blocked_for(session, key)
+    after as much work, and a failure counted against what was typed (or against the browser,
+    if `device_cookie` shows it logged in to this account before)."""
+    budget = throttle.budget(keys, email, device_cookie=device_cookie)
+    wait = throttle.blocked_for(session, budget.key)
     if wait is not None:
-        return LoginOutcome(wait=wait)
+        return LoginOutcome(wait=wait, account=budget.account)
     host = by_email(session, email)
     ok = passwords.verify(host.password_hash if host else None, password)
     if ok and host.can_log_in:
-        throttle.record_success(session, key)
+        throttle.record_success(session, budget.key)
         if passwords.needs_rehash(host.password_hash):
             host.password_hash = passwords.hash_password(password)
-        return LoginOutcome(host=host)
-    throttle.record_failure(session, key)
-    return LoginOutcome()
+        return LoginOutcome(host=host, account=budget.account)
+    throttle.record_failure(session, budget.key, budget.account)
+    return LoginOutcome(account=budget.account)
 
 
 # --- the forgotten password -----------------------------------------------------------------
@@ -140,11 +152,29 @@ def request_reset(session: Session, keys: Keys, email: str, minutes: int) -> mai
         link=tenant_url("auth.reset_from_link", token=reset_token(keys, host)))
 
 
-def reset_password(session: Session, host: Host, password: str) -> None:
-    """Set the new password and end every session and remembered browser of the host."""
+@jobs.task("hosts.reset_requested", "Demande de réinitialisation de mot de passe")
+def reset_requested(email: str, ip: str | None) -> None:
+    """« Mot de passe oublié ? » as a task: the page only queues this, for any address, so that
+    it answers in the same time whether or not an account exists (issue 12, finding 4), and an
+    unreachable mail server delays the email instead of failing the page (finding 12)."""
+    session, keys = db.session, current_keys()
+    message = request_reset(session, keys, email, current_app.config["PASSWORD_RESET_MINUTES"])
+    if message is not None:
+        mail.send_after_commit(session, message)
+        security_log.info("password_reset.requested", extra={
+            "event": "password_reset.requested", "tenant": current_tenant().slug, "ip": ip})
+        journal.record(session, "password_reset.requested", Actor(ActorKind.SYSTEM, ip=ip))
+
+
+def reset_password(session: Session, keys: Keys, host: Host, password: str) -> None:
+    """Set the new password and end every session and remembered browser of the host. The
+    host proved they own the mailbox: every login budget of the account starts again, so that
+    an attacker's failures do not keep them out with the new password (the reset emails' own
+    limit stays)."""
     check_password(host, password, settings.display_name(session))
     host.password_hash = passwords.hash_password(password)
     host.legacy = False
     if host.activated_at is None:
         host.activated_at = utcnow()
     end_all_sessions(session, host)
+    throttle.clear_account(session, throttle.throttle_key(keys, host.email))

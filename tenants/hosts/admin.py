@@ -191,7 +191,7 @@ def act(session: Session, keys: Keys, host: Host, action: HostAction, by: Actor,
         email = accounts.request_reset(session, keys, host.email or "", reset_minutes)
         if email is None:
             raise UserError("Pas de courriel : cet hébergeur n'a pas d'adresse électronique.")
-        mail.send(email)
+        mail.send_after_commit(session, email)
         message = f"Courriel de réinitialisation envoyé à {host.email}."
     journal.record(session, f"host.{action}", by, target=host.full_name, host_id=host.id)
     return message

@@ -76,9 +76,19 @@ def read_rows(data: bytes) -> tuple[list[str], list[tuple[int, dict]]]:
             "Le fichier n'est pas encodé en UTF-8 : enregistrez-le en « CSV UTF-8 ».") from None
     if not text.strip():
         raise UserError("Le fichier est vide.")
+    if "\x00" in text:  # a spreadsheet's binary file, not its CSV (and no database stores it)
+        raise UserError("Ce fichier n'est pas un fichier texte CSV : enregistrez-le en "
+                        "« CSV UTF-8 ».")
     first_line = text.splitlines()[0]
     delimiter = ";" if first_line.count(";") >= first_line.count(",") else ","
     reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        return _read_rows(reader)
+    except csv.Error:  # a value past csv's field limit, a NUL character…
+        raise UserError(f"Le fichier CSV est mal formé à la ligne {reader.line_num}.") from None
+
+
+def _read_rows(reader: csv.DictReader) -> tuple[list[str], list[tuple[int, dict]]]:
     header = [(h or "").strip().lower() for h in reader.fieldnames or []]
     reader.fieldnames = header
     missing = [c for c in REQUIRED_COLUMNS if c not in header]

@@ -16,19 +16,22 @@ from __future__ import annotations
 from datetime import timedelta
 
 import sqlalchemy as sa
+from flask import current_app
 from sqlalchemy.orm import Session
 
+from plateforme import jobs
+from plateforme.database import db
 from plateforme.errors import UserError
 from tenants.audit import journal
 from tenants.audit.journal import Actor
 from tenants.collectivite import settings
 from tenants.core.dates import utcnow
 from tenants.core.files import french_csv
-from tenants.core.keys import Keys
+from tenants.core.keys import Keys, current_keys
 from tenants.core.urls import tenant_url
 from tenants.hosts import codes
 from tenants.hosts.letter_content import IssuedLetter
-from tenants.hosts.models import ActivationCode, Host
+from tenants.hosts.models import ActivationCode, Host, LetterBatch
 
 CSV_COLUMNS = ("reference", "civilite", "nom", "prenom", "adresse_ligne_1", "adresse_ligne_2",
                "code_activation", "url_activation", "date_expiration")
@@ -85,3 +88,61 @@ def produce(session: Session, keys: Keys, recipients_: list[Host], fmt: str, day
     journal.record(session, "letters.produced", by, target=f"{len(issued)} courrier(s)",
                    format=fmt, host_ids=[x.host_id for x in issued])
     return content, issued
+
+
+# --- letters for a selection, prepared as a task ----------------------------------------------
+
+PREPARING, READY, FAILED = "en_preparation", "pret", "echec"
+#: A prepared file carries live codes: erased after this, downloaded or not.
+KEEP_HOURS = 24
+
+
+def request_batch(session: Session, host_ids: list[int], fmt: str, by: Actor) -> LetterBatch:
+    """Record the request and queue the letters; the task issues the codes and the file."""
+    batch = LetterBatch(fmt="csv" if fmt == "csv" else "pdf", requested=len(host_ids),
+                        state=PREPARING, requested_by=by.label)
+    session.add(batch)
+    session.flush()
+    jobs.defer(session, "hosts.letters", batch_id=batch.id, host_ids=list(host_ids), by=by)
+    return batch
+
+
+@jobs.task("hosts.letters", "Courriers d'activation")
+def prepare_batch(batch_id: int, host_ids: list[int], by: Actor) -> None:
+    """New codes and the file in one transaction: a failure issues no code (and is retried)."""
+    session = db.session
+    batch = session.get(LetterBatch, batch_id)
+    if batch is None or batch.state != PREPARING:
+        return   # already done (a retry after a lost acknowledgement)
+    chosen = [h for h in session.scalars(
+        sa.select(Host).where(Host.id.in_(host_ids)).order_by(
+            Host.postal_code, Host.last_name, Host.first_name, Host.id)) if may_receive(h)]
+    if not chosen:
+        batch.state, batch.error = FAILED, ("Aucun courrier : les hébergeurs choisis ont "
+                                            "activé leur compte entre-temps.")
+        return
+    content, issued = produce(session, current_keys(), chosen, batch.fmt,
+                              current_app.config["ACTIVATION_CODE_DAYS"], by)
+    batch.content, batch.produced = content, len(issued)
+    batch.state, batch.ready_at = READY, utcnow()
+
+
+def batches(session: Session) -> list[LetterBatch]:
+    """The latest batches, after erasing the files kept too long."""
+    session.execute(sa.update(LetterBatch).where(
+        LetterBatch.content.is_not(None),
+        LetterBatch.ready_at < utcnow() - timedelta(hours=KEEP_HOURS)).values(content=None))
+    return list(session.scalars(sa.select(LetterBatch).order_by(LetterBatch.id.desc())
+                                .limit(20)))
+
+
+def take(session: Session, batch_id: int, by: Actor) -> tuple[bytes, str] | None:
+    """The file, once: it is erased as it is handed over (content, file name)."""
+    batch = session.get(LetterBatch, batch_id, with_for_update=True)
+    if batch is None or batch.content is None:
+        return None
+    content = batch.content
+    batch.content, batch.downloaded_at = None, utcnow()
+    journal.record(session, "letters.downloaded", by, target=f"lot n° {batch.id}",
+                   format=batch.fmt)
+    return content, f"courriers-{batch.id}.{batch.fmt}"

@@ -13,7 +13,7 @@ import secrets
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from plateforme.database import TenantModel
 from tenants.access.models import Person, RememberRow, SessionRow
@@ -171,6 +171,11 @@ class ActivationCode(TenantModel):
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
+    # The credentials chosen at the last step, kept until the link emailed to that address is
+    # opened: the account is activated only by whoever reads that mailbox.
+    pending_email: Mapped[str | None] = mapped_column(sa.String(254))
+    pending_password_hash: Mapped[str | None] = mapped_column(sa.String(255))
+    pending_at: Mapped[datetime | None]
 
     host: Mapped[Host] = relationship()
 
@@ -183,6 +188,29 @@ class ActivationCode(TenantModel):
         if self.expires_at <= now:
             return CodeState.EXPIRED
         return CodeState.LIVE
+
+
+class LetterBatch(TenantModel):
+    """Letters for a selection of hosts, prepared out of the request (a PDF for thousands of
+    hosts takes a while). The file holds live activation codes, which the database otherwise
+    keeps only as digests: it is erased once downloaded, and after a day at the latest."""
+
+    __tablename__ = "letter_batches"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    fmt: Mapped[str] = mapped_column(sa.String(3))
+    requested: Mapped[int] = mapped_column(default=0)
+    produced: Mapped[int] = mapped_column(default=0)
+    state: Mapped[str] = mapped_column(sa.String(20), default="en_preparation")
+    # Deferred: the list of batches reads whether a file is there, not the file.
+    content: Mapped[bytes | None] = mapped_column(sa.LargeBinary, deferred=True)
+    error: Mapped[str] = mapped_column(sa.Text, default="")
+    requested_by: Mapped[str] = mapped_column(sa.String(254), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ready_at: Mapped[datetime | None]
+    downloaded_at: Mapped[datetime | None]
+
+    has_file: Mapped[bool] = column_property(content.is_not(None))
 
 
 class HostSession(SessionRow, TenantModel):

@@ -141,19 +141,55 @@ def selection_letters():
     """Letters for the hosts ticked in the list (each gets a new code)."""
     if not ActionForm().validate_on_submit():
         abort(400)
-    ids = [int(i) for i in request.form.getlist("host") if i.isdigit()]
+    ids = [int(i) for i in request.form.getlist("host") if i.isdigit() and len(i) < 10]
     selected = db.session.query(Host).filter(Host.id.in_(ids)).all() if ids else []
     if not selected:
         flash("Cochez au moins un hébergeur.", "error")
         return redirect(url_for(".host_list"))
-    return _letters(selected, request.form.get("format", "pdf"))
+    eligible = [h.id for h in selected if letters.may_receive(h)]
+    if not eligible:
+        flash(NO_LETTER, "error")
+        return redirect(url_for(".host_list"))
+    db.attempt(letters.request_batch, db.session, eligible, request.form.get("format", "pdf"),
+               actor())
+    flash(f"Courriers en préparation pour {len(eligible)} hébergeur(s) : chacun reçoit un "
+          "nouveau code. Le fichier apparaît ci-dessous dès qu'il est prêt.", "success")
+    return redirect(url_for(".letter_batches"))
+
+
+@bp.get(f"{PREFIX}/courriers")
+@agent_required()
+def letter_batches():
+    rows = db.attempt(letters.batches, db.session).value
+    return render_template("hosts/console/letters.html", batches=rows, states={
+        letters.PREPARING: "En préparation", letters.READY: "Prêt", letters.FAILED: "Échec"},
+        keep_hours=letters.KEEP_HOURS)
+
+
+@bp.post(f"{PREFIX}/courriers/<int:batch_id>/telecharger")
+@agent_required()
+def letter_batch_download(batch_id):
+    """A POST, not a link: taking the file erases it (it holds live codes)."""
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    taken = db.attempt(letters.take, db.session, batch_id, actor()).value
+    if taken is None:
+        flash("Ce fichier n'est plus disponible : il a déjà été téléchargé ou a été effacé "
+              "après 24 heures. Produisez de nouveaux courriers si besoin.", "error")
+        return redirect(url_for(".letter_batches"))
+    content, filename = taken
+    return download(content, filename)
+
+
+NO_LETTER = ("Aucun courrier : les hébergeurs choisis ont déjà un compte actif, sont "
+             "désactivés ou doivent réinitialiser leur mot de passe.")
 
 
 def _letters(selected, fmt):
+    """One host's letter, at once (a page of PDF); selections go through `letter_batches`."""
     eligible = [h for h in selected if letters.may_receive(h)]
     if not eligible:
-        flash("Aucun courrier : les hébergeurs choisis ont déjà un compte actif, sont "
-              "désactivés ou doivent réinitialiser leur mot de passe.", "error")
+        flash(NO_LETTER, "error")
         return redirect(request.referrer or url_for(".host_list"))
     fmt = "csv" if fmt == "csv" else "pdf"
     done = db.attempt(letters.produce, db.session, current_keys(), eligible, fmt,

@@ -8,19 +8,22 @@ from datetime import timedelta
 
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 
-from plateforme import mail
+from plateforme import jobs
 from plateforme.database import db
 from plateforme.limits import limit
 from plateforme.routing import TenantBlueprint
 from tenants.access.identity import (
     current_host,
+    device_cookie,
     forget_browser,
+    known_device,
     security_event,
     sign_in,
     sign_out,
 )
 from tenants.access.rules import public, safe_next
 from tenants.collectivite import news, settings
+from tenants.core.forms import ActionForm
 from tenants.core.keys import current_keys
 from tenants.hosts import accounts, activation, profile
 from tenants.hosts.forms import (
@@ -80,11 +83,12 @@ def login_post():
 
 
 def _log_in(email: str, password: str, remember: bool) -> accounts.LoginOutcome:
-    outcome = accounts.authenticate(db.session, current_keys(), email, password)
+    outcome = accounts.authenticate(db.session, current_keys(), email, password, device_cookie())
     if outcome.host is None:
         security_event("login.failure", throttled=outcome.wait is not None)
     else:
         sign_in(outcome.host, remember)
+        known_device(outcome.account)
         security_event("login.success", outcome.host, remember=remember)
     return outcome
 
@@ -113,18 +117,10 @@ def _log_out(host) -> None:
 def forgot():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        db.attempt(_send_reset_link, form.email.data)
-        # Same page, same words, whether or not the account exists.
+        # The same work whatever the address: one task queued; it finds the account, if any.
+        jobs.enqueue("hosts.reset_requested", email=form.email.data, ip=request.remote_addr)
         return render_template("hosts/public/auth/forgot_sent.html")
     return render_template("hosts/public/auth/forgot.html", form=form)
-
-
-def _send_reset_link(email: str) -> None:
-    message = accounts.request_reset(db.session, current_keys(), email,
-                                     current_app.config["PASSWORD_RESET_MINUTES"])
-    if message is not None:
-        mail.send(message)
-        security_event("password_reset.requested")
 
 
 @auth.get("/reinitialisation/<token>")
@@ -160,7 +156,7 @@ def reset():
 
 
 def _reset(host, password: str) -> None:
-    accounts.reset_password(db.session, host, password)
+    accounts.reset_password(db.session, current_keys(), host, password)
     security_event("password_reset.completed", host)
 
 
@@ -230,18 +226,66 @@ def credentials():
         form.email.data = code.host.email
     error = None
     if form.validate_on_submit():
-        done = db.attempt(_activate, code, form.email.data, form.password.data)
+        done = db.attempt(activation.request_activation, db.session, current_keys(), code,
+                          form.email.data, form.password.data, settings.display_name(db.session))
         if done.ok:
-            session.pop("activation_code", None)
-            flash("Votre compte est activé. Connectez-vous avec votre courriel et votre "
-                  "nouveau mot de passe.", "success")
-            return redirect(url_for("home.index"))
+            session["activation_sent_to"] = done.value
+            return redirect(url_for(".sent"))
         error = done.error
     return render_template("hosts/public/activation/credentials.html", form=form,
                            host=code.host, error=error)
 
 
-def _activate(code, email: str, password: str) -> None:
-    host = activation.activate(db.session, code, email, password,
-                               settings.display_name(db.session))
+@activation_bp.get("/courriel-envoye")
+@public
+def sent():
+    """The same page whatever the address typed: only its mailbox tells more."""
+    if _pending_code() is None or "activation_sent_to" not in session:
+        return redirect(url_for(".code"))
+    return render_template("hosts/public/activation/sent.html",
+                           email=session["activation_sent_to"], hours=activation.CONFIRM_HOURS)
+
+
+@activation_bp.get("/confirmer/<token>")
+@public
+def confirm_from_link(token):
+    """The token leaves the URL at once: it is kept in the session, never in a Referer."""
+    session["activation_token"] = token
+    return redirect(url_for(".confirm"))
+
+
+@activation_bp.route("/confirmation", methods=["GET", "POST"])
+@limit("10 per 15 minutes")
+@public
+def confirm():
+    """A button, not the link itself, activates: mail scanners that open links change nothing."""
+    code = activation.code_for_confirmation(db.session, current_keys(),
+                                            session.get("activation_token", ""))
+    if code is None:
+        session.pop("activation_token", None)
+        return render_template("hosts/public/activation/confirm_invalid.html"), 400
+    form = ActionForm()
+    error = None
+    if form.validate_on_submit():
+        done = db.attempt(_activate, code)
+        if done.ok:
+            for key in ("activation_token", "activation_code", "activation_sent_to"):
+                session.pop(key, None)
+            flash("Votre compte est activé. Connectez-vous avec votre courriel et votre "
+                  "nouveau mot de passe.", "success")
+            return redirect(url_for("home.index"))
+        error = done.error
+    return render_template("hosts/public/activation/confirm.html", form=form,
+                           email=code.pending_email, error=error)
+
+
+def _activate(code) -> None:
+    host = activation.confirm_activation(db.session, code)
     security_event("activation.completed", host)
+
+
+@activation_bp.after_request
+def _activation_no_referrer(response):
+    if request.endpoint in ("activation.confirm_from_link", "activation.confirm"):
+        response.headers["Referrer-Policy"] = "no-referrer"
+    return response

@@ -7,7 +7,7 @@ from datetime import date
 
 import click
 
-from plateforme import registry
+from plateforme import jobs, registry
 from plateforme.cli import CommandGroup, bound
 from plateforme.database import db
 from plateforme.errors import UserError
@@ -43,3 +43,9 @@ def run_command(slugs, day):
         for line in lines:
             click.echo(line)
         click.echo(f"{slug} : {len(lines)} étape(s) au {today:%d/%m/%Y}.")
+
+
+@jobs.daily("recovery.run", "Recouvrement (mises en demeure, taxations d'office)")
+def recovery_daily(tenant) -> None:
+    procedure.run(db.session, tenant.schema, filing.calendar_of(db.session), paris_today(),
+                  Actor(label="recouvrement quotidien"))

@@ -6,10 +6,10 @@ from decimal import Decimal
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import DateField, DecimalField, IntegerField, StringField, SubmitField, TextAreaField
+from wtforms import DateField, IntegerField, StringField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange
 
-from tenants.core.forms import REQUIRED
+from tenants.core.forms import REQUIRED, AmountField
 
 
 class ObservationsForm(FlaskForm):
@@ -29,7 +29,7 @@ class SettingsForm(FlaskForm):
         "Taux d'occupation retenu pour la taxation d'office (en %)",
         [InputRequired(REQUIRED), NumberRange(1, 100)],
         description="Sans déclaration de l'année précédente : capacité × ce taux × jours.")
-    price_per_person = DecimalField(
+    price_per_person = AmountField(
         "Coût de la nuitée par personne retenu pour un hébergement sans classement (en €)",
         [InputRequired(REQUIRED), NumberRange(min=Decimal("0.01"))], places=2)
     submit = SubmitField("Enregistrer")

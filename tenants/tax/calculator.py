@@ -64,7 +64,8 @@ def parse(params: Mapping[str, str]) -> Query:
             if required:
                 errors[name] = f"Indiquez {label}."
             return None
-        if not value.isdigit() or not low <= int(value) <= high:
+        # isdecimal, not isdigit: int() refuses "²"; and not "1" × 5000, past int()'s limit
+        if not value.isdecimal() or len(value) > 9 or not low <= int(value) <= high:
             errors[name] = f"{label.capitalize()} : un nombre entier de {low} à {high} est attendu."
             return None
         return int(value)

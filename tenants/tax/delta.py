@@ -32,7 +32,9 @@ ADDITIONAL = {"taxeAdditionnelleDepartementale": "departementale",
               "taxeAdditionnelleRegionale": "regionale", "taxeAdditionnelleLGV": "lgv",
               "taxeAdditionnelleArticleL2531-18": "idfm"}
 NATURES, CATEGORIES = range(1, 12), range(1, 10)
-DECIMAL_RE = re.compile(r"[0-9]+(\.[0-9]+)?")
+#: What it reads is stored in 32-bit integers (amounts and rates as hundredths, nights whole):
+#: two decimals at most, below ten million.
+DECIMAL_RE = re.compile(r"[0-9]{1,7}(\.[0-9]{1,2})?")
 DATE_RE = re.compile(r"([0-9]{2})/([0-9]{2})/([0-9]{4})")
 DAY_MONTH_RE = re.compile(r"([0-9]{1,2})(?:er)?\s+([a-z]+)")
 INSEE_RE = re.compile(r"[0-9]{5}|2[AB][0-9]{3}")
@@ -140,6 +142,12 @@ def _events(source) -> Iterator[tuple[str, Element]]:
     except DefusedXmlException:
         raise DeltaError("Fichier DELTA refusé : il contient des déclarations (DTD ou entités) "
                          "interdites, rien n'a été chargé.") from None
+    except (LookupError, ValueError) as error:  # the encoding its XML declaration names
+        if not isinstance(error, LookupError | UnicodeError) and "encoding" not in str(error):
+            raise
+        raise DeltaError("Fichier DELTA illisible : l'encodage que nomme sa déclaration XML "
+                         "n'est pas pris en charge (UTF-8 attendu), rien n'a été chargé.") \
+            from None
 
 
 def _delta_file(header: dict[str, Element], deliberations) -> DeltaFile:
@@ -163,7 +171,7 @@ def _delta_file(header: dict[str, Element], deliberations) -> DeltaFile:
 def _grid(categories: Element, year: int) -> dict[int, GridLine]:
     """The grid of the file's year: that of the latest millésime not after it."""
     millesimes = {int(m.get("annee") or 0): m for m in categories.iter("millesime")
-                  if (m.get("annee") or "0").isdecimal()}
+                  if (m.get("annee") or "0").isdecimal() and len(m.get("annee") or "") <= 4}
     years = [y for y in millesimes if y <= year] or list(millesimes)
     if not years:
         raise _Invalid("les catégories ne contiennent aucun millésime")
@@ -314,7 +322,7 @@ def _decimal(text: str | None, what: str) -> Decimal | None:
 
 
 def _number(text: str | None, allowed: range, what: str) -> int:
-    if not (text or "").isdecimal() or int(text) not in allowed:
+    if not (text or "").isdecimal() or len(text) > 4 or int(text) not in allowed:
         raise _Invalid(f"{what} « {text or ''} » inconnue")
     return int(text)
 

@@ -32,6 +32,7 @@ from tenants.tax.law import law
 
 PERIOD_BLOCKS = 4
 BAND_BLOCKS = 4
+NIGHTS, NIGHTS_SAID = 9_999_999, "Un nombre de nuits de 0 à 9 999 999."
 
 
 class CalculatorForm(Form):
@@ -76,8 +77,10 @@ for _category in range(1, 10):
 
 class BandForm(Form):
     rate = StringField("Abattement (%)", [Optional()], render_kw={"inputmode": "decimal"})
-    nights_min = IntegerField("De (nuits)", [Optional()])
-    nights_max = IntegerField("À (nuits, vide : sans limite)", [Optional()])
+    # Bounded as DELTA's nights are (`tax.delta.DECIMAL_RE`): a column of integers holds them.
+    nights_min = IntegerField("De (nuits)", [Optional(), NumberRange(0, NIGHTS, NIGHTS_SAID)])
+    nights_max = IntegerField("À (nuits, vide : sans limite)",
+                              [Optional(), NumberRange(0, NIGHTS, NIGHTS_SAID)])
 
 
 class RegimesForm(Form):

@@ -12,17 +12,22 @@ deliberation the law refuses is reported, the others are stored.
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass, field
 
-from plateforme import registry
+import sqlalchemy as sa
+
+from plateforme import jobs, registry
 from plateforme.database import db
 from plateforme.errors import UserError
-from plateforme.tenancy import TenantInfo
+from plateforme.tenancy import TenantInfo, current_tenant
 from tenants.audit import journal
 from tenants.audit.journal import Actor
+from tenants.core.dates import utcnow
 from tenants.tax import deliberations
 from tenants.tax.deliberations import Outcome, Source
-from tenants.tax.delta import DeliberationData, read
+from tenants.tax.delta import DeliberationData, DeltaError, read
+from tenants.tax.models import DeltaImport
 
 
 @dataclass
@@ -154,3 +159,43 @@ def targets_all() -> list[TenantInfo]:
     db.session.commit()
     return tenants
 
+
+
+# --- from the console: the file handed to a task ---------------------------------------------
+
+RUNNING, DONE, REFUSED = "en_cours", "termine", "refuse"
+
+
+def request_console_import(session, data: bytes, filename: str, by: Actor) -> DeltaImport:
+    """Record the file's arrival and queue its loading for the bound collectivité alone."""
+    if not data:
+        raise UserError("Le fichier est vide : choisissez le fichier DELTA (XML) de la DGFiP.")
+    row = DeltaImport(filename=filename[:255], state=RUNNING, requested_by=by.label)
+    session.add(row)
+    session.flush()
+    jobs.defer(session, "tax.import_delta", import_id=row.id, data=data, by=by)
+    return row
+
+
+@jobs.task("tax.import_delta", "Import du fichier DELTA")
+def import_for_console(import_id: int, data: bytes, by: Actor) -> None:
+    if (row := db.session.get(DeltaImport, import_id)) is None or row.state != RUNNING:
+        return
+    try:
+        report = import_file(io.BytesIO(data), [current_tenant()], by)
+    except (DeltaError, UserError) as refusal:
+        db.session.rollback()
+        row = db.session.get(DeltaImport, import_id)
+        row.state, row.done_at = REFUSED, utcnow()
+        row.summary = getattr(refusal, "message", None) or str(refusal)
+        return
+    (mine,) = report.tenants
+    row = db.session.get(DeltaImport, import_id)
+    row.state, row.done_at, row.year = DONE, utcnow(), report.year
+    row.summary = f"Fichier DELTA {report.year} : {mine.summary()}."
+    row.refused = "\n".join(str(r) for r in mine.refused)
+
+
+def console_imports(session, limit: int = 5) -> list[DeltaImport]:
+    return list(session.scalars(sa.select(DeltaImport).order_by(DeltaImport.id.desc())
+                                .limit(limit)))

@@ -143,3 +143,20 @@ class Band(TenantModel):
     rate: Mapped[Decimal] = mapped_column(Hundredths)
     nights_min: Mapped[int]
     nights_max: Mapped[int | None]
+
+
+class DeltaImport(TenantModel):
+    """A DELTA file sent from the console, loaded by a task (the national file takes seconds
+    to read): what it loaded, or why it was refused."""
+
+    __tablename__ = "tax_delta_imports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    filename: Mapped[str] = mapped_column(sa.String(255), default="")
+    state: Mapped[str] = mapped_column(sa.String(20), default="en_cours")
+    year: Mapped[int | None]
+    summary: Mapped[str] = mapped_column(sa.Text, default="")
+    refused: Mapped[str] = mapped_column(sa.Text, default="")
+    requested_by: Mapped[str] = mapped_column(sa.String(254), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    done_at: Mapped[datetime | None]

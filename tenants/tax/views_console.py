@@ -7,7 +7,6 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 
 from plateforme.database import db
-from plateforme.errors import UserError
 from plateforme.routing import TenantBlueprint
 from plateforme.tenancy import current_tenant
 from tenants.access.identity import actor
@@ -15,7 +14,6 @@ from tenants.access.rules import Role, agent_required
 from tenants.core.dates import utcnow
 from tenants.core.pages import get_or_404
 from tenants.tax import deliberations, importing
-from tenants.tax.delta import DeltaError
 from tenants.tax.forms import DeliberationForm, ImportDeltaForm
 from tenants.tax.law import law
 from tenants.tax.models import Deliberation
@@ -32,7 +30,8 @@ def index():
     return render_template("tax/console/index.html", year=year, years=known,
                            in_force=deliberations.in_force(db.session, year),
                            history=deliberations.history(db.session, year),
-                           import_form=ImportDeltaForm(), law=law())
+                           import_form=ImportDeltaForm(), law=law(),
+                           imports=importing.console_imports(db.session))
 
 
 @bp.get("/<int:deliberation_id>")
@@ -82,22 +81,16 @@ def _save(form, key):
 @bp.post("/import")
 @admin_only
 def import_delta():
-    """The DELTA file, loaded for this collectivité alone."""
+    """The DELTA file, loaded for this collectivité alone, by a task: the page says where the
+    result will show."""
     form = ImportDeltaForm()
     upload = request.files.get("file")
     if not form.validate_on_submit() or upload is None or not upload.filename:
         flash("Choisissez le fichier DELTA (XML) de la DGFiP.", "error")
         return redirect(url_for(".index"))
-    try:
-        report = importing.import_file(upload.stream, [current_tenant()], actor())
-    except DeltaError as error:
-        flash(str(error), "error")
-        return redirect(url_for(".index"))
-    except UserError as error:
-        flash(error.message, "error")
-        return redirect(url_for(".index"))
-    (mine,) = report.tenants
-    flash(f"Fichier DELTA {report.year} : {mine.summary()}.", "success")
-    for refused in mine.refused:
-        flash(f"Refusée : {refused}", "error")
-    return redirect(url_for(".index", annee=report.year))
+    done = db.attempt(importing.request_console_import, db.session, upload.read(),
+                      upload.filename, actor())
+    flash(done.error or "Fichier DELTA reçu : son chargement est en cours. Le résultat "
+          "s'affiche ci-dessous, sous « Imports du fichier DELTA ».",
+          "error" if done.error else "success")
+    return redirect(url_for(".index"))

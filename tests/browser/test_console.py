@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 
 from plateforme import mail
 from tests.browser.conftest import axe_violations
+from tests.browser.test_host_journey import confirmation_link
 from tests.conftest import create_tenant
 from tests.tenants.conftest import FIXTURES
 
@@ -81,14 +82,18 @@ def test_an_administrators_day(live_server, browser, tmp_path):
     page.get_by_label("Choisir Élodie Martin").check()
     page.get_by_label("Choisir Louis Petit").check()
     page.get_by_label("Format").select_option("csv")
+    page.get_by_role("button", name="Produire les courriers").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Courriers préparés")
+    checked(page, visited)
     with page.expect_download() as download:
-        page.get_by_role("button", name="Produire les courriers").click()
+        page.get_by_role("button", name="Télécharger le lot n° 1").click()
     letters = (tmp_path / "courriers.csv")
     download.value.save_as(letters)
     rows = letters.read_text(encoding="utf-8-sig").splitlines()
     assert len(rows) == 3 and rows[0].startswith("reference;civilite;nom")
     martin = next(r for r in rows if ";Martin;" in r)
     code = martin.split(";")[6]
+    page.get_by_role("link", name="Retour aux hébergeurs").click()
 
     # Every other console page, for axe.
     page.get_by_role("link", name="Martin Élodie").click()
@@ -113,6 +118,10 @@ def test_an_administrators_day(live_server, browser, tmp_path):
     host_page.get_by_label("Mot de passe", exact=True).fill(HOST_PASSWORD)
     host_page.get_by_label("Confirmez le mot de passe").fill(HOST_PASSWORD)
     host_page.get_by_role("button", name="Activer mon compte").click()
+    expect(host_page.locator("body")).to_contain_text("Plus qu'une étape")
+    host_page.goto(confirmation_link(live_server, "vallee-verte", "elodie@example.fr"))
+    host_page.get_by_role("button", name="Activer mon compte").click()
+    expect(host_page.locator("body")).to_contain_text("Votre compte est activé")
     host_page.get_by_label("Identifiant (Courriel)").fill("elodie@example.fr")
     host_page.get_by_label("Mot de passe", exact=True).fill(HOST_PASSWORD)
     host_page.get_by_role("button", name="Se connecter").click()
@@ -138,7 +147,8 @@ def test_an_administrators_day(live_server, browser, tmp_path):
         "Validez les nouvelles conditions")
 
     assert len(visited) >= 18
-    assert not [m for m in mail.outbox(app) if "invitation" not in m["Subject"].lower()]
+    assert not [m for m in mail.outbox(app) if "invitation" not in m["Subject"].lower()
+                and "confirmez votre adresse" not in m["Subject"]]
     host_context.close()
     context.close()
 

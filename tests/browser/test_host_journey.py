@@ -63,6 +63,13 @@ class Journey:
         self.page.get_by_role("button", name=name).click()
 
 
+def confirmation_link(server, slug, email) -> str:
+    message = next(m for m in reversed(mail.outbox(server.app)) if m["To"] == email)
+    link = re.search(r"https?://\S+", message.get_body(("plain",)).get_content()).group(0)
+    assert link.startswith(server.url(slug, "/activation/confirmer/"))
+    return link
+
+
 def walk(page, server, slug, letter, email, check_a11y=True):
     j = Journey(page, server, check_a11y)
     assert letter["url_activation"] == server.url(slug, "/activation/")
@@ -81,6 +88,14 @@ def walk(page, server, slug, letter, email, check_a11y=True):
     j.fill("Identifiant (Courriel)", email)
     j.fill("Mot de passe", PASSWORD)
     j.fill("Confirmez le mot de passe", PASSWORD)
+    j.click("Activer mon compte")
+    # The address is confirmed by the link emailed to it (issue 12, finding 6).
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Plus qu'une étape : confirmez votre adresse")
+    j.check()
+    page.goto(confirmation_link(server, slug, email))
+    assert "/confirmer/" not in page.url  # the token left the address bar
+    j.check()
     j.click("Activer mon compte")
     expect(page.locator("body")).to_contain_text("Votre compte est activé")
     j.check()

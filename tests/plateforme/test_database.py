@@ -232,6 +232,8 @@ FACTORIES = {
     models.ActivationCode: ("code_digest", _code),
     models.HostSession: ("token_digest", _session),
     models.RememberToken: ("selector", _remember),
+    models.DeltaImport: ("filename", _simple(models.DeltaImport, "filename")),
+    models.LetterBatch: ("requested_by", _simple(models.LetterBatch, "requested_by", fmt="pdf")),
     models.LoginThrottle: ("key_digest", _simple(models.LoginThrottle, "key_digest")),
     models.Acceptance: ("sha256", _acceptance),
     models.Settings: None,  # one row per collectivité: see test_settings_are_separate

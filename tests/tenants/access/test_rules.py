@@ -104,11 +104,11 @@ def test_production_refuses_in_process_rate_limits(tmp_path):
     from tests.conftest import make_app
 
     with pytest.raises(ConfigurationError, match="RATELIMIT_STORAGE_URI"):
-        make_app(f"sqlite:///{tmp_path / 's.db'}", ENV="production", SECRET_KEY="k" * 40,
+        make_app("postgresql+psycopg://u@db/x", ENV="production", SECRET_KEY="k" * 40,
                  RATELIMIT_STORAGE_URI="memory://")
 
 
-def test_production_cookies_are_host_only_secure_and_prefixed(tmp_path):
+def test_production_cookies_are_host_only_secure_and_prefixed(tmp_path, request):
     import redis
 
     from tests.conftest import make_app
@@ -118,16 +118,22 @@ def test_production_cookies_are_host_only_secure_and_prefixed(tmp_path):
         redis.Redis.from_url("redis://127.0.0.1:6379/15").ping()
     except redis.RedisError as exc:
         pytest.skip(f"Redis unreachable for the production settings: {exc}")
-    app = make_app(f"sqlite:///{tmp_path / 'shared.db'}", ENV="production",
-                   SECRET_KEY="k" * 40, RATELIMIT_STORAGE_URI="redis://127.0.0.1:6379/15",
+    from tests.conftest import create_database, drop_database
+
+    url = create_database()   # production runs on PostgreSQL only
+    request.addfinalizer(lambda: drop_database(url))
+    app = make_app(url, ENV="production", SECRET_KEY="k" * 40,
+                   RATELIMIT_STORAGE_URI="redis://127.0.0.1:6379/15",
+                   JOBS_REDIS_URL="redis://127.0.0.1:6379/15",
                    PLATFORM_DOMAIN="taxesejour.test", PUBLIC_PORT=None)
+    request.addfinalizer(app.extensions["taxesejour.db"].dispose)
     app.extensions["taxesejour.limiter"].reset()
     _tenant, email = vallee_with_hosts(app)
     client = Client(app, "vallee.taxesejour.test")
     client.base = "https://vallee.taxesejour.test"
     response = client.login(email, remember=True)
     cookies = response.headers.getlist("Set-Cookie")
-    for name in ("__Host-session", "__Host-remember"):
+    for name in ("__Host-session", "__Host-remember", "__Host-device"):
         header = next(c for c in cookies if c.startswith(name + "="))
         assert "Secure" in header and "HttpOnly" in header and "Path=/" in header
         assert "Domain" not in header and "SameSite=Lax" in header

@@ -2,16 +2,19 @@
 roles, disabling that ends sessions at once."""
 
 import re
+from html import unescape
 
 import pyotp
 import sqlalchemy as sa
 
-from plateforme import mail
+from plateforme import jobs, mail
 from plateforme.database import db
+from tenants.access.rules import Role
 from tenants.agents import accounts as agents
 from tenants.agents import totp
 from tenants.audit.models import AuditEvent
-from tests.tenants.conftest import AGENT_PASSWORD, ConsoleClient, messages
+from tests.conftest import create_tenant
+from tests.tenants.conftest import AGENT_PASSWORD, ConsoleClient, make_agent, messages
 
 
 def invitation_path(app):
@@ -131,19 +134,41 @@ def test_logout_ends_the_console_session_on_the_server(as_admin):
     assert replay.get("/admin/").status_code == 302
 
 
-def test_an_invitation_that_cannot_be_sent_leaves_nothing_behind(app, as_admin, tenant,
-                                                                 monkeypatch):
+def test_an_invitation_the_mail_server_refuses_is_kept_and_sent_when_released(
+        app, as_admin, tenant, monkeypatch, clock):
+    """Issue 12: the agent is created whatever the mail server does; the invitation it refused
+    waits among the failed tasks, which only this collectivité's administrators see, and
+    « Relancer » sends it."""
     def broken(_email):
         raise mail.MailError("Le serveur SMTP est injoignable.")
 
+    working = mail.send
     monkeypatch.setattr(mail, "send", broken)
     response = as_admin.post("/admin/agents", {"name": "Chloé", "email": "chloe@vallee-verte.fr",
                                                "role": "agent"})
-    assert any("n'a pas pu être envoyée" in m for m in messages(response.text))
+    assert response.status_code == 302
     with db.tenant_context(tenant):
-        assert agents.by_email(db.session, "chloe@vallee-verte.fr") is None
-        assert "agent.invited" not in db.session.scalars(
-            sa.select(AuditEvent.action)).all()
+        assert agents.by_email(db.session, "chloe@vallee-verte.fr") is not None
+        assert "agent.invited" in db.session.scalars(sa.select(AuditEvent.action)).all()
+    page = unescape(as_admin.get("/admin/taches").text)
+    assert "Envoi d'un courriel à chloe@vallee-verte.fr" in page
+    assert "injoignable" in page
+    (row,) = jobs.held(tenant.slug)
+
+    other = create_tenant(app, "pays-bleu", "Pays Bleu")
+    other_admin = make_agent(other, "admin@pays-bleu.fr", Role.ADMINISTRATEUR)
+    elsewhere = ConsoleClient(app, "pays-bleu.taxesejour.test")
+    assert elsewhere.console_login(*other_admin, clock).status_code == 302
+    assert "chloe@" not in elsewhere.get("/admin/taches").text
+    assert elsewhere.post(f"/admin/taches/{row.id}/relancer", page="/admin/taches"
+                          ).status_code == 302
+    assert jobs.held(tenant.slug) != []          # not theirs to release
+
+    monkeypatch.setattr(mail, "send", working)
+    as_admin.post(f"/admin/taches/{row.id}/relancer", page="/admin/taches")
+    assert [m["To"] for m in mail.outbox(app)][-1] == "chloe@vallee-verte.fr"
+    assert jobs.held(tenant.slug) == []
+    assert "Aucune tâche en échec" in as_admin.get("/admin/taches").text
 
 
 def test_the_console_throttle_reads_the_address_as_the_lookup_does(console, admin):
@@ -185,3 +210,56 @@ def test_a_formula_typed_into_the_login_form_is_inert_in_the_journal_export(as_a
     for line in text.splitlines():
         for cell in line.split(";"):
             assert not cell.strip('"').startswith(("=", "+", "@", "-", "\t", "\r")), cell
+
+
+def _attack_the_console(app, host, email, utc_clock, failures=25):
+    """Wrong passwords from a browser that never logged in, each from another address and
+    once the delay is over; returns that browser."""
+    from datetime import timedelta
+
+    attacker = ConsoleClient(app, host)
+    for i in range(failures):
+        if i >= 5:
+            utc_clock[0] += timedelta(minutes=61)
+        response = attacker.post("/admin/connexion", {"email": email, "password": "mauvais !"},
+                                 environ_base={"REMOTE_ADDR": f"10.7.0.{i + 1}"})
+        assert response.status_code == 200 and "Trop de tentatives" not in response.text, i
+    return attacker
+
+
+def test_after_25_failures_the_agents_known_browser_still_logs_in(app, console, admin, clock,
+                                                                  utc_clock):
+    """Issue 12, finding 2: the failures count against the address typed for unknown
+    browsers, against itself for a browser that logged in to this account before."""
+    email, secret = admin
+    assert console.console_login(email, secret, clock).status_code == 302
+    console.post("/admin/deconnexion", page="/admin/")
+    attacker = _attack_the_console(app, console.host, email, utc_clock)
+    refused = attacker.post("/admin/connexion", {"email": email, "password": AGENT_PASSWORD})
+    assert "Trop de tentatives" in " ".join(messages(refused.text))
+    stranger = ConsoleClient(app, console.host)  # a new browser: refused too
+    refused = stranger.post("/admin/connexion", {"email": email, "password": AGENT_PASSWORD})
+    assert "Trop de tentatives" in " ".join(messages(refused.text))
+    assert console.console_login(email, secret, clock).status_code == 302
+    assert console.get("/admin/").status_code == 200
+
+
+def test_an_accepted_invitation_clears_the_throttle(app, console, tenant, utc_clock):
+    from tests.tenants.conftest import keys_for
+
+    with db.tenant_context(tenant):
+        chloe = agents.create(db.session, "chloe@vallee-verte.fr", "Chloé", "agent")
+        token = agents.invitation_token(keys_for(tenant), chloe)
+        db.session.commit()
+    attacker = _attack_the_console(app, console.host, "chloe@vallee-verte.fr", utc_clock, 5)
+    refused = attacker.post("/admin/connexion", {"email": "chloe@vallee-verte.fr",
+                                                 "password": "mauvais !"})
+    assert "Trop de tentatives" in " ".join(messages(refused.text))
+    accepted = console.post(f"/admin/invitation/{token}",
+                            {"password": AGENT_PASSWORD, "confirm": AGENT_PASSWORD})
+    assert accepted.headers["Location"] == "/admin/double-authentification"
+    stranger = ConsoleClient(app, console.host)
+    first = stranger.post("/admin/connexion", {"email": "chloe@vallee-verte.fr",
+                                               "password": AGENT_PASSWORD})
+    assert first.status_code == 302
+    assert first.headers["Location"] == "/admin/double-authentification"

@@ -19,9 +19,14 @@ def test_demo_creates_or_refreshes_the_demo_collectivite(app):
 
 
 def test_the_demo_refuses_to_run_in_production(tmp_path):
-    from tests.conftest import make_app
+    from tests.conftest import create_database, drop_database, make_app
 
-    prod = make_app(f"sqlite:///{tmp_path / 's.db'}", ENV="production", SECRET_KEY="k" * 40,
-                    RATELIMIT_STORAGE_URI="redis://127.0.0.1:6379/15")
-    result = prod.test_cli_runner().invoke(args=["demo"])
+    url = create_database()   # production runs on PostgreSQL only
+    try:
+        prod = make_app(url, ENV="production", SECRET_KEY="k" * 40,
+                        RATELIMIT_STORAGE_URI="redis://127.0.0.1:6379/15")
+        result = prod.test_cli_runner().invoke(args=["demo"])
+        prod.extensions["taxesejour.db"].dispose()
+    finally:
+        drop_database(url)
     assert_one_line_error(result, 1, "production")

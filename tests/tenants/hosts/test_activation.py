@@ -1,12 +1,17 @@
 """Activation: the postal code, the details, the credentials."""
 
+import re
+from html import unescape
+
 import sqlalchemy as sa
 
+from plateforme import mail
 from plateforme.database import db
 from tenants.hosts import activation, codes
 from tenants.hosts.models import ActivationCode, Host
 from tests.tenants.conftest import (
     PASSWORD,
+    Client,
     host_by_name,
     issue,
     keys_for,
@@ -40,9 +45,13 @@ def test_the_whole_activation_then_login(client, imported):
     }
     step3 = client.post("/activation/informations", details, follow_redirects=True)
     assert "Identifiant (Courriel)" in step3.text
-    done = client.post("/activation/identifiants",
+    sent = client.post("/activation/identifiants",
                        {"email": "Elodie.Martin@Example.fr", "password": PASSWORD,
                         "confirm": PASSWORD}, follow_redirects=True)
+    assert "Plus qu'une étape" in unescape(sent.text) and "elodie.martin@example.fr" in sent.text
+    with db.tenant_context(imported):
+        assert host_by_name("Martin").activated_at is None   # not before the link is opened
+    done = confirm(client, last_link(client.app, "elodie.martin@example.fr"))
     assert "Votre compte est activé" in done.text
     with db.tenant_context(imported):
         host = host_by_name("Martin")
@@ -96,21 +105,109 @@ def test_later_steps_need_a_code_first(client, imported):
     assert client.get("/activation/identifiants").headers["Location"].endswith("/activation/")
 
 
-def test_weak_password_or_taken_email_change_nothing(client, imported):
-    from tests.tenants.conftest import activated
-
-    activated(imported, "Petit", email="louis.petit@example.fr")
+def test_a_weak_password_is_refused_and_nothing_changes(client, imported):
     code = issue(imported, "Martin")
     client.post("/activation/", {"code": code})
     weak = client.post("/activation/identifiants",
                        {"email": "e.martin@example.fr", "password": "azertyuiop12",
                         "confirm": "azertyuiop12"})
     assert any("trop courant" in m for m in messages(weak.text))
-    taken = client.post("/activation/identifiants",
-                        {"email": "louis.petit@example.fr", "password": PASSWORD,
-                         "confirm": PASSWORD})
-    assert any("déjà utilisée" in m for m in messages(taken.text))
+    assert mail.outbox(client.app) == []
+
+
+def test_a_taken_address_is_not_revealed_its_owner_is_told_by_email(client, imported):
+    """Issue 12, finding 6: with any valid letter code, step 3 said "déjà utilisée par un autre
+    compte", so one could test addresses. Now the page is the same for a taken address as for
+    a free one; the owner of the taken one gets an email, and nothing changes."""
+    from tests.tenants.conftest import activated
+
+    activated(imported, "Petit", email="louis.petit@example.fr")
+    mail.outbox(client.app).clear()
+    code = issue(imported, "Martin")
+    client.post("/activation/", {"code": code})
+    pages = {}
+    for address in ("louis.petit@example.fr", "personne.ici@example.fr"):
+        response = client.post("/activation/identifiants",
+                               {"email": address, "password": PASSWORD, "confirm": PASSWORD},
+                               follow_redirects=True)
+        assert response.status_code == 200
+        pages[address] = re.sub(r'value="[^"]+"', "", response.text.replace(address, "…"))
+    assert pages["louis.petit@example.fr"] == pages["personne.ici@example.fr"]
+    assert "déjà utilisée" not in unescape(pages["louis.petit@example.fr"])
+
+    told, invited = mail.outbox(client.app)
+    assert told["To"] == "louis.petit@example.fr"
+    assert "déjà l'identifiant d'un compte" in told.get_body(("plain",)).get_content()
+    assert "/activation/confirmer/" not in told.get_body(("plain",)).get_content()
+    assert invited["To"] == "personne.ici@example.fr"
     with db.tenant_context(imported):
         host = db.session.scalar(sa.select(Host).where(Host.last_name == "Martin"))
         assert host.password_hash is None and host.email is None
         assert codes.live_code(db.session, host) is not None
+
+
+def test_the_link_activates_once_and_only_the_latest_one_works(client, imported):
+    code = issue(imported, "Martin")
+    client.post("/activation/", {"code": code})
+    for address in ("premiere@example.fr", "seconde@example.fr"):
+        client.post("/activation/identifiants",
+                    {"email": address, "password": PASSWORD, "confirm": PASSWORD})
+    older, latest = last_link(client.app, "premiere@example.fr"), \
+        last_link(client.app, "seconde@example.fr")
+    stranger = Client(client.app, client.host)     # the link works in any browser
+    assert stranger.get(older).status_code == 302
+    assert stranger.get("/activation/confirmation").status_code == 400
+    assert confirm(stranger, latest).status_code == 200
+    with db.tenant_context(imported):
+        assert host_by_name("Martin").email == "seconde@example.fr"
+    stranger.get(latest)
+    assert stranger.get("/activation/confirmation").status_code == 400     # once
+    assert stranger.login("seconde@example.fr").status_code == 302
+
+
+def test_the_link_expires_after_a_day_and_is_refused_by_another_collectivite(
+        app, client, imported, make_tenant, monkeypatch):
+    import time as clock
+
+    code = issue(imported, "Martin")
+    client.post("/activation/", {"code": code})
+    client.post("/activation/identifiants",
+                {"email": "elodie@example.fr", "password": PASSWORD, "confirm": PASSWORD})
+    link = last_link(app, "elodie@example.fr")
+    make_tenant("pays-bleu", "Pays Bleu")
+    elsewhere = Client(app, "pays-bleu.taxesejour.test")
+    elsewhere.get(link)
+    assert elsewhere.get("/activation/confirmation").status_code == 400
+    later = clock.time() + activation.CONFIRM_HOURS * 3600 + 60
+    monkeypatch.setattr("itsdangerous.timed.time.time", lambda: later)
+    client.get(link)
+    assert client.get("/activation/confirmation").status_code == 400
+
+
+def test_an_address_taken_between_the_email_and_the_click_is_refused(client, imported):
+    from tests.tenants.conftest import activated
+
+    code = issue(imported, "Martin")
+    client.post("/activation/", {"code": code})
+    client.post("/activation/identifiants",
+                {"email": "louis.petit@example.fr", "password": PASSWORD, "confirm": PASSWORD})
+    link = last_link(client.app, "louis.petit@example.fr")
+    activated(imported, "Petit", email="louis.petit@example.fr")
+    refused = confirm(client, link)
+    assert any("ne peut plus servir" in m for m in messages(refused.text))
+    with db.tenant_context(imported):
+        assert host_by_name("Martin").activated_at is None
+
+
+def last_link(app, to: str) -> str:
+    """The path of the latest confirmation link emailed to `to`."""
+    message = [m for m in mail.outbox(app) if m["To"] == to][-1]
+    url = re.search(r"https?://\S+/activation/confirmer/\S+", message.get_body(
+        ("plain",)).get_content()).group(0)
+    return url[url.index("/activation/"):]
+
+
+def confirm(client, link):
+    client.get(link)
+    return client.post("/activation/confirmation", page="/activation/confirmation",
+                       follow_redirects=True)

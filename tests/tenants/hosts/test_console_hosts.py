@@ -13,7 +13,7 @@ from plateforme import mail
 from plateforme.database import db
 from tenants.audit.models import AuditEvent
 from tenants.collectivite.models import Acceptance
-from tenants.hosts.models import ActivationCode, Hebergement, Host
+from tenants.hosts.models import ActivationCode, Hebergement, Host, LetterBatch
 from tests.tenants.conftest import FIXTURES, host_by_name, messages
 
 NEW_HOST = {"civility": "Mme", "last_name": "Roux", "first_name": "Anne",
@@ -99,25 +99,61 @@ def test_import_shows_errors_first_then_imports(as_agent, tenant):
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Hebergement)) == 4
 
 
-def test_letters_for_a_selection(as_agent, imported, host_email):
+def test_letters_for_a_selection_are_prepared_then_taken_once(as_agent, imported, host_email):
+    """Issue 12: a selection's letters are prepared by a task (inline here, at once), listed,
+    downloaded once: the file, which holds live codes, is erased as it is taken."""
     with db.tenant_context(imported):
         ids = [host_by_name(n).id for n in ("Martin", "Petit", "Durand")]
     response = as_agent.post("/admin/hebergeurs/courriers",
                              {"host": [str(i) for i in ids], "format": "pdf"},
                              page="/admin/hebergeurs/")
-    assert response.headers["Content-Type"] == "application/pdf"
+    assert response.headers["Location"].endswith("/admin/hebergeurs/courriers")
+    page = as_agent.get("/admin/hebergeurs/courriers")
+    assert "Prêt" in page.text
+    with db.tenant_context(imported):
+        (batch,) = db.session.scalars(sa.select(LetterBatch)).all()
+        batch_id = batch.id
+    taken = as_agent.post(f"/admin/hebergeurs/courriers/{batch_id}/telecharger",
+                          page="/admin/hebergeurs/courriers")
+    assert taken.headers["Content-Type"] == "application/pdf"
     # Martin is active and Durand must reset: only Petit gets a letter.
-    reader = PdfReader(io.BytesIO(response.data))
+    reader = PdfReader(io.BytesIO(taken.data))
     assert len(reader.pages) == 1 and "Petit" in reader.pages[0].extract_text()
-    as_csv = as_agent.post("/admin/hebergeurs/courriers", {"host": [str(ids[1])],
-                                                           "format": "csv"},
-                           page="/admin/hebergeurs/")
+    again = as_agent.post(f"/admin/hebergeurs/courriers/{batch_id}/telecharger",
+                          page="/admin/hebergeurs/courriers", follow_redirects=True)
+    assert any("plus disponible" in m for m in messages(again.text))
+    with db.tenant_context(imported):
+        assert db.session.get(LetterBatch, batch_id).content is None
+
+    as_agent.post("/admin/hebergeurs/courriers", {"host": [str(ids[1])], "format": "csv"},
+                  page="/admin/hebergeurs/")
+    with db.tenant_context(imported):
+        latest = max(db.session.scalars(sa.select(LetterBatch.id)).all())
+    as_csv = as_agent.post(f"/admin/hebergeurs/courriers/{latest}/telecharger",
+                           page="/admin/hebergeurs/courriers")
     rows = list(csv.DictReader(io.StringIO(as_csv.data.decode("utf-8-sig")), delimiter=";"))
     assert [r["nom"] for r in rows] == ["Petit"]
     with db.tenant_context(imported):
         codes = db.session.scalars(sa.select(ActivationCode).where(
             ActivationCode.host_id == ids[1])).all()
         assert sorted(c.state() for c in codes) == ["live", "revoked"]
+
+
+def test_a_prepared_file_is_erased_after_a_day_downloaded_or_not(as_agent, imported):
+    from datetime import timedelta
+
+    with db.tenant_context(imported):
+        petit = host_by_name("Petit").id
+    as_agent.post("/admin/hebergeurs/courriers", {"host": [str(petit)], "format": "csv"},
+                  page="/admin/hebergeurs/")
+    with db.tenant_context(imported):
+        (batch,) = db.session.scalars(sa.select(LetterBatch)).all()
+        batch_id = batch.id
+        batch.ready_at -= timedelta(hours=25)      # prepared yesterday
+        db.session.commit()
+    assert "Effacé" in as_agent.get("/admin/hebergeurs/courriers").text
+    with db.tenant_context(imported):
+        assert db.session.get(LetterBatch, batch_id).content is None
 
 
 def test_disable_ends_the_hosts_sessions_and_reset_on_behalf(app, as_agent, logged_in,

@@ -63,12 +63,17 @@ def test_five_failures_then_a_growing_delay_then_the_daily_cap(client, host_emai
     clock[0] += timedelta(minutes=2, seconds=1)
     assert client.login(host_email, PASSWORD).status_code == 302  # success resets the count
     client.logout()
-    # At most 25 failures in 24 hours, however they are spaced.
-    for _ in range(19):
+    # At most 25 failures in 24 hours, however they are spaced. The browser is known now (its
+    # own budget): forgotten, it tries against the address's again; from other addresses, so
+    # that the per-address limit is not what answers.
+    client.http.delete_cookie("device", domain=client.host)
+    for i in range(19):
         clock[0] += timedelta(hours=1)
-        client.login(host_email, "mauvais mot de passe n")
+        client.login(host_email, "mauvais mot de passe n",
+                     environ_base={"REMOTE_ADDR": f"10.5.0.{i + 1}"})
     clock[0] += timedelta(hours=1, minutes=1)
-    assert client.login(host_email, PASSWORD).status_code == 429
+    capped = client.login(host_email, PASSWORD, environ_base={"REMOTE_ADDR": "10.5.1.1"})
+    assert capped.status_code == 429 and "Réessayez dans" in capped.text
 
 
 def test_the_throttle_is_the_same_for_unknown_accounts(client, imported):
@@ -237,3 +242,90 @@ def test_the_same_address_written_otherwise_shares_the_throttle(client, host_ema
         assert client.login(host_email, "mauvais mot de passe n").status_code == 200
     blocked = client.login(disguise(host_email), PASSWORD)
     assert blocked.status_code == 429, disguise(host_email)
+
+
+# --- known browsers: an attacker cannot keep the owner out (issue 12, finding 2) -------------
+
+
+WRONG = "mauvais mot de passe n"
+
+
+def attack(app, host, email, clock, failures=25):
+    """Wrong passwords from a browser that never logged in, each from another address (the
+    per-address limits never trip) and once the delay is over; returns that browser."""
+    attacker = Client(app, host)
+    for i in range(failures):
+        if i >= 5:
+            clock[0] += timedelta(minutes=61)
+        response = attacker.login(email, WRONG, environ_base={"REMOTE_ADDR": f"10.6.0.{i + 1}"})
+        assert response.status_code == 200, i
+    return attacker
+
+
+def throttled(response) -> bool:
+    return response.status_code == 429 and "Réessayez dans" in response.text
+
+
+def test_after_25_failures_the_owners_known_browser_still_logs_in(app, client, host_email,
+                                                                   utc_clock):
+    assert client.login(host_email).status_code == 302
+    client.logout()
+    attacker = attack(app, client.host, host_email, utc_clock)
+    assert throttled(attacker.login(host_email, PASSWORD))  # the right password, too late
+    assert throttled(Client(app, client.host).login(host_email, PASSWORD))  # any new browser
+    owner = client.login(host_email)
+    assert owner.status_code == 302 and owner.headers["Location"] == "/tableau-de-bord"
+    assert throttled(attacker.login(host_email, PASSWORD))
+
+
+def test_a_successful_login_makes_the_browser_known_and_a_failure_tells_nothing(app, client,
+                                                                                host_email):
+    success = client.login(host_email)
+    header = next(h for h in success.headers.getlist("Set-Cookie") if h.startswith("device="))
+    assert "Max-Age=31536000" in header and "HttpOnly" in header and "SameSite=Lax" in header
+    assert "Domain" not in header and "Path=/" in header
+    client.logout()
+    assert client.cookie("device")  # kept at logout: it proves a past login, opens nothing
+    known = client.login(host_email, WRONG)
+    stranger = Client(app, client.host)
+    unknown = stranger.login(host_email, WRONG)
+    nobody = stranger.login("personne@example.fr", WRONG)
+    assert known.status_code == unknown.status_code == nobody.status_code == 200
+    assert messages(known.text) == messages(unknown.text) == messages(nobody.text)
+    for failure in (known, unknown, nobody):
+        assert not any(h.startswith("device=") for h in failure.headers.getlist("Set-Cookie"))
+
+
+def test_a_browser_known_for_one_account_has_no_budget_on_another(app, client, host_email,
+                                                                  imported, utc_clock):
+    other = activated(imported, "Petit", "louis.petit@example.fr")
+    assert client.login(other).status_code == 302  # the attacker's own account
+    client.logout()
+    attack(app, client.host, other, utc_clock, failures=5)  # Louis's address is out of tries
+    for _ in range(5):
+        assert client.login(host_email, WRONG).status_code == 200
+    assert throttled(client.login(host_email, PASSWORD))  # counted against Élodie's address
+    assert client.login(other).status_code == 302  # its budget is for Louis's account only
+
+
+def test_a_tampered_or_foreign_device_cookie_is_an_unknown_browser(app, client, host_email,
+                                                                   utc_clock):
+    from itsdangerous import URLSafeTimedSerializer
+
+    from tenants.core.keys import Keys
+
+    client.login(host_email)
+    client.logout()
+    genuine = client.cookie("device")
+    attack(app, client.host, host_email, utc_clock, failures=5)
+    _valid, payload = URLSafeTimedSerializer(app.secret_key).loads_unsafe(genuine)
+    foreign = URLSafeTimedSerializer(  # the same content, signed for another collectivité
+        app.secret_key, salt=Keys(app.secret_key, "tenant_autre").salt("known-device"))
+    tampered = genuine[:-2] + ("AA" if not genuine.endswith("AA") else "BB")
+    for cookie in (tampered, foreign.dumps(payload), "n'importe quoi"):
+        browser = Client(app, client.host)
+        browser.http.set_cookie("device", cookie, domain=client.host)
+        assert throttled(browser.login(host_email, PASSWORD)), cookie
+    copy = Client(app, client.host)
+    copy.http.set_cookie("device", genuine, domain=client.host)
+    assert copy.login(host_email).status_code == 302

@@ -37,7 +37,8 @@ def test_an_administrator_imports_the_file_for_the_collectivite_alone(app, tenan
     done = upload(as_admin, FIXTURE.read_bytes())
     assert done.status_code == 302
     page = as_admin.get(done.headers["Location"]).text
-    assert "Fichier DELTA 2026 : 0 chargée(s)" in " ".join(messages(page))
+    assert any("son chargement est en cours" in m for m in messages(page))
+    assert "Fichier DELTA 2026 : 0 chargée(s)" in page      # the task's result, shown
     # "vallee" has no SIREN nor INSEE in the registry: nothing in the file is its own.
     assert names_in_force(tenant) == {}
 
@@ -63,7 +64,7 @@ def test_imported_deliberations_are_shown_in_force_with_their_history(app, tenan
 def test_a_broken_file_is_refused_and_loads_nothing(app, tenant, as_admin):
     done = upload(as_admin, FIXTURE.read_bytes()[:3000])
     page = as_admin.get(done.headers["Location"]).text
-    assert any(m.startswith("Fichier DELTA tronqué") for m in messages(page))
+    assert "<strong>refusé</strong> – Fichier DELTA tronqué" in page
     with db.tenant_context(tenant):
         assert deliberations.grid(db.session, 2026) == {}
 
@@ -111,3 +112,25 @@ def test_a_forfait_for_unclassified_accommodation_is_refused(app, tenant, as_adm
 def test_a_year_without_its_grid_is_refused(app, tenant, as_admin):
     refused = as_admin.post("/admin/deliberations/nouvelle", {**PARIS_LIKE, "year": "2027"})
     assert "La grille légale de 2027 n&#39;est pas connue" in refused.text
+
+
+def test_on_the_queue_the_file_waits_for_the_worker_and_the_page_says_so(
+        app, tenant, as_admin, jobs_on_redis):
+    """Issue 12: the DELTA import from the console runs as a task, out of the request."""
+    from plateforme import jobs
+
+    upload(as_admin, FIXTURE.read_bytes())
+    assert "chargement en cours" in as_admin.get("/admin/deliberations/").text
+    with db.tenant_context(tenant):
+        assert deliberations.grid(db.session, 2026) == {}
+    jobs.work(app, burst=True)
+    page = as_admin.get("/admin/deliberations/").text
+    assert "Fichier DELTA 2026 : 0 chargée(s)" in page
+    with db.tenant_context(tenant):
+        assert deliberations.grid(db.session, 2026) != {}
+
+
+def test_an_empty_file_is_refused_at_once(as_admin):
+    done = upload(as_admin, b"")
+    page = as_admin.get(done.headers["Location"]).text
+    assert any("Choisissez le fichier DELTA" in m or "vide" in m for m in messages(page))
