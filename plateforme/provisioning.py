@@ -194,7 +194,14 @@ def _platform() -> Platform:
 @click.option("--siren", default=None, help="Numéro SIREN (9 chiffres).")
 @click.option("--insee", default=None, help="Code INSEE (communes).")
 def create_command(slug, name, kind, siren, insee):
-    """Create a collectivité: registry row, schema, defaults. Run again to finish a failed run."""
+    """Create a collectivité: registry row, schema, defaults. Run again to finish a failed run.
+    The shared schema is brought to head first: an operator's first command on a new database
+    works (a no-op, one version read, once it is at head)."""
+    from plateforme import migrate
+
+    if migrate.upgrade_shared(db.state, current_app.config["SHARED_MIGRATIONS_DIR"]) \
+            == "upgraded":
+        click.echo("Schéma partagé (registre des collectivités) mis à jour.")
     platform = _platform()
     collectivite, done = create(db.state, db.session, platform, slug=slug, name=name, kind=kind,
                                 siren=siren, insee=insee)

@@ -109,3 +109,22 @@ def _wrapped(callback) -> bool:
             return True
         callback = getattr(callback, "__wrapped__", None)
     return False
+
+
+def test_create_on_a_database_never_migrated_brings_the_shared_schema_to_head(tmp_path):
+    """Issue 13, item 1: an operator's first command on a new database failed with a raw SQL
+    error ("no such table: collectivites")."""
+    from plateforme import create_app
+
+    app = create_app({"ENV": "test", "DATABASE_URL": f"sqlite:///{tmp_path / 'new.db'}",
+                      "TENANT_SQLITE_DIR": str(tmp_path / "t"), "PLATFORM_DOMAIN": TEST_DOMAIN,
+                      "PUBLIC_PORT": None})
+    created = run(app, "tenants", "create", "vallee-verte", "--name", "Vallée Verte")
+    assert created.exit_code == 0, created.output
+    assert created.output.splitlines()[0].startswith("Schéma partagé (registre")
+    assert f"http://vallee-verte.{TEST_DOMAIN}/" in created.output
+    again = run(app, "tenants", "create", "pays-bleu", "--name", "Pays Bleu")
+    assert "Schéma partagé" not in again.output          # at head: nothing to say
+    with app.app_context():
+        assert get(app, host_of("vallee-verte")).status_code == 200
+    app.extensions["taxesejour.db"].dispose()
