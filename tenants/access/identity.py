@@ -32,6 +32,7 @@ from plateforme.sites import SiteKind, site_for
 from tenants.access import sessions, throttle
 from tenants.audit.journal import Actor, ActorKind
 from tenants.audit.journal import record as record_event
+from tenants.audit.journal import security_event as journal_security_event
 from tenants.core.dates import utcnow
 from tenants.core.keys import current_keys
 from tenants.core.pages import public_cache_of_request
@@ -238,12 +239,10 @@ def security_event(event: str, person=None, **fields) -> None:
     and in the collectivité's journal, in the current transaction."""
     binding = tenancy.current_binding()
     ip = request.remote_addr if request else None
-    security_log.info(
-        event, extra={"event": event, "tenant": binding.tenant.slug if binding else None,
-                      "host_id": person.id if person else None, "ip": ip, **fields})
     who = (Actor(ActorKind.HOST, person.id, person.email or "", ip=ip) if person
            else Actor(ActorKind.SYSTEM, ip=ip))
-    record_event(db.session, event, who, target=person.full_name if person else "", **fields)
+    journal_security_event(db.session, event, who, binding.tenant.slug if binding else None,
+                           target=person.full_name if person else "", **fields)
 
 
 # --- cookies --------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import enum
 import json
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -24,6 +25,8 @@ from sqlalchemy.orm import Session
 from tenants.audit.models import AuditEvent
 from tenants.core.dates import utcnow
 from tenants.core.files import french_csv
+
+security_log = logging.getLogger("taxesejour.security")
 
 SECRET_WORDS = ("password", "mot_de_passe", "token", "code", "secret", "totp")
 CSV_COLUMNS = ("date_utc", "acteur", "action", "cible", "details", "adresse_ip")
@@ -112,3 +115,13 @@ def forget_host(session: Session, host_id: int) -> None:
                     .where(AuditEvent.actor_kind == ActorKind.HOST.value,
                            AuditEvent.actor_id == host_id)
                     .values(actor_label="", target="", ip=None))
+
+
+def security_event(session: Session, event: str, who: Actor, tenant: str | None,
+                   target: str = "", **fields) -> None:
+    """A security event, without any secret: in the process's security log and in the
+    collectivité's journal (the current transaction). A request's view goes through
+    `tenants.access.identity.security_event`, a task calls this with what it was given."""
+    security_log.info(event, extra={"event": event, "tenant": tenant, "host_id": who.id,
+                                    "ip": who.ip, **fields})
+    record(session, event, who, target=target, **fields)

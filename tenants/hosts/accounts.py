@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -34,8 +33,6 @@ from tenants.core.keys import Keys, current_keys
 from tenants.core.urls import tenant_url
 from tenants.core.validation import normalised_email
 from tenants.hosts.models import Host, HostSession, RememberToken
-
-security_log = logging.getLogger("taxesejour.security")
 
 #: Hosts' sessions and remembered browsers, for `tenants.access`.
 KIND = sessions.Kind(session_model=HostSession, owner="host", purpose="session",
@@ -161,9 +158,8 @@ def reset_requested(email: str, ip: str | None) -> None:
     message = request_reset(session, keys, email, current_app.config["PASSWORD_RESET_MINUTES"])
     if message is not None:
         mail.send_after_commit(session, message)
-        security_log.info("password_reset.requested", extra={
-            "event": "password_reset.requested", "tenant": current_tenant().slug, "ip": ip})
-        journal.record(session, "password_reset.requested", Actor(ActorKind.SYSTEM, ip=ip))
+        journal.security_event(session, "password_reset.requested",
+                               Actor(ActorKind.SYSTEM, ip=ip), current_tenant().slug)
 
 
 def reset_password(session: Session, keys: Keys, host: Host, password: str) -> None:

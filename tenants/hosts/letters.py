@@ -40,12 +40,16 @@ def may_receive(host: Host) -> bool:
     return host.password_hash is None and host.disabled_at is None and not host.legacy
 
 
+#: Letters come out sorted for the post office: by postal code, then name.
+POSTAL_ORDER = (Host.postal_code, Host.last_name, Host.first_name, Host.id)
+
+
 def recipients(session: Session, reissue: bool = False) -> list[Host]:
     """Hosts to write to: not activated, not disabled, not legacy (they reset instead)."""
     query = (sa.select(Host)
              .where(Host.password_hash.is_(None), Host.disabled_at.is_(None),
                     Host.legacy.is_(False))
-             .order_by(Host.postal_code, Host.last_name, Host.first_name, Host.id))
+             .order_by(*POSTAL_ORDER))
     if not reissue:
         query = query.where(Host.id.not_in(sa.select(ActivationCode.host_id)))
     return list(session.scalars(query))
@@ -115,8 +119,8 @@ def prepare_batch(batch_id: int, host_ids: list[int], by: Actor) -> None:
     if batch is None or batch.state != PREPARING:
         return   # already done (a retry after a lost acknowledgement)
     chosen = [h for h in session.scalars(
-        sa.select(Host).where(Host.id.in_(host_ids)).order_by(
-            Host.postal_code, Host.last_name, Host.first_name, Host.id)) if may_receive(h)]
+        sa.select(Host).where(Host.id.in_(host_ids)).order_by(*POSTAL_ORDER))
+        if may_receive(h)]
     if not chosen:
         batch.state, batch.error = FAILED, ("Aucun courrier : les hébergeurs choisis ont "
                                             "activé leur compte entre-temps.")

@@ -13,17 +13,12 @@ import time
 
 import pytest
 
+from bench.tenancy import free_port
 from plateforme import jobs, mail
 from tests.conftest import CI, make_app
 from tests.tenants.conftest import Client, vallee_with_hosts
 
 REDIS_SERVER = shutil.which("redis-server")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class PrivateRedis:

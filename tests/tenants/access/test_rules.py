@@ -109,22 +109,14 @@ def test_production_refuses_in_process_rate_limits(tmp_path):
 
 
 def test_production_cookies_are_host_only_secure_and_prefixed(tmp_path, request):
-    import redis
-
-    from tests.conftest import make_app
+    from tests.conftest import create_database, drop_database, make_app, redis_url_or_skip
     from tests.tenants.conftest import vallee_with_hosts
 
-    try:
-        redis.Redis.from_url("redis://127.0.0.1:6379/15").ping()
-    except redis.RedisError as exc:
-        pytest.skip(f"Redis unreachable for the production settings: {exc}")
-    from tests.conftest import create_database, drop_database
-
+    redis_url = redis_url_or_skip()   # production's rate limits and jobs
     url = create_database()   # production runs on PostgreSQL only
     request.addfinalizer(lambda: drop_database(url))
     app = make_app(url, ENV="production", SECRET_KEY="k" * 40,
-                   RATELIMIT_STORAGE_URI="redis://127.0.0.1:6379/15",
-                   JOBS_REDIS_URL="redis://127.0.0.1:6379/15",
+                   RATELIMIT_STORAGE_URI=redis_url, JOBS_REDIS_URL=redis_url,
                    PLATFORM_DOMAIN="taxesejour.test", PUBLIC_PORT=None)
     request.addfinalizer(app.extensions["taxesejour.db"].dispose)
     app.extensions["taxesejour.limiter"].reset()
