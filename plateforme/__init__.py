@@ -28,7 +28,18 @@ def create_app(config=None) -> App:
                                 x_proto=app.config["PROXY_FIX_X_PROTO"], x_host=0)
 
     # migrate and provisioning register their commands on the CLI's groups when imported.
-    from plateforme import cli, jobs, limits, mail, migrate, provisioning, site, sites, web  # noqa: F401
+    from plateforme import (  # noqa: F401
+        cli,
+        jobs,
+        limits,
+        mail,
+        migrate,
+        page_errors,
+        provisioning,
+        site,
+        sites,
+        web,
+    )
     from plateforme.database import db
 
     db.init_app(app)
@@ -37,6 +48,7 @@ def create_app(config=None) -> App:
     sites.init_app(app)
     csrf.init_app(app)
     web.init_app(app)
+    page_errors.init_app(app)
     migrate_ext.init_app(app, db, directory=app.config["SHARED_MIGRATIONS_DIR"])
     cli.init_app(app)
     site.init_app(app)

@@ -5,8 +5,11 @@ domains; never from X-Forwarded-Host (unless an operator configures a proxy to r
 header, a query parameter or a cookie.
 
 Outcomes: a collectivité's host gets its pages, with its schema bound; the apex and www get the
-platform's pages; an unknown subdomain of the platform gets a French 404; any other host gets 400;
-a suspended (or not yet provisioned, or archived) collectivité gets a French 503.
+platform's pages; an unknown subdomain of the platform gets a French 404; the server's bare address
+(an IP literal or `localhost`, what `flask run` prints) gets a French 404 linking to the apex; any
+other host gets 400; a suspended (or not yet provisioned, or archived) collectivité gets a French
+503. Only the error pages of the platform's own names and of the bare address are served with their
+stylesheet: a foreign name (someone else's domain pointed here) gets nothing but a bare refusal.
 
 Lookups are cached in the process. The cache is dropped explicitly when this process changes the
 registry, and every `TENANT_CACHE_CHECK_SECONDS` (2 s by default, 5 s at most) a request reads the
@@ -17,6 +20,7 @@ takes effect within that bound.
 from __future__ import annotations
 
 import enum
+import ipaddress
 import logging
 import threading
 import time
@@ -40,6 +44,7 @@ class SiteKind(enum.Enum):
     TENANT = "tenant"
     PLATFORM = "platform"
     UNKNOWN_SUBDOMAIN = "unknown_subdomain"
+    BARE_ADDRESS = "bare_address"
     FOREIGN = "foreign"
     UNAVAILABLE = "unavailable"
 
@@ -102,6 +107,8 @@ class SiteResolver:
             return Site(SiteKind.FOREIGN, str(raw_host)[:255])
         if host in (self.platform_domain, "www." + self.platform_domain):
             return Site(SiteKind.PLATFORM, host)
+        if is_bare_address(host):
+            return Site(SiteKind.BARE_ADDRESS, host)
         try:
             self._refresh_if_due()
             site = self._cache.get(host)
@@ -155,6 +162,18 @@ class SiteResolver:
         return Site(SiteKind.FOREIGN, host)
 
 
+def is_bare_address(host: str) -> bool:
+    """Whether a normalised host names the machine rather than a site: `localhost` or an IP
+    literal. Never a collectivité (the registry holds names), checked before the registry."""
+    if host == "localhost":
+        return True
+    try:
+        ipaddress.ip_address(host.removeprefix("[").removesuffix("]"))
+    except ValueError:
+        return False
+    return True
+
+
 def site_for(environ, app: Flask) -> Site:
     """The request's site, resolved once and kept in the WSGI environ."""
     site = environ.get(SITE_KEY)
@@ -165,7 +184,7 @@ def site_for(environ, app: Flask) -> Site:
 
 
 #: Outcomes whose French error page is served with the platform's static files.
-STYLED_ERRORS = (SiteKind.TENANT, SiteKind.UNKNOWN_SUBDOMAIN)
+STYLED_ERRORS = (SiteKind.TENANT, SiteKind.UNKNOWN_SUBDOMAIN, SiteKind.BARE_ADDRESS)
 
 
 def current_site() -> Site:
@@ -180,7 +199,7 @@ def _bind_request_site():
         return None  # the stylesheet of the error page below
     if site.kind is SiteKind.FOREIGN:
         abort(400)
-    if site.kind is SiteKind.UNKNOWN_SUBDOMAIN:
+    if site.kind in (SiteKind.UNKNOWN_SUBDOMAIN, SiteKind.BARE_ADDRESS):
         abort(404)
     if site.kind is SiteKind.UNAVAILABLE:
         abort(503)

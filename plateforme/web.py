@@ -54,12 +54,16 @@ def _error_page(error: HTTPException):
         return jsonify(erreur=ERROR_TITLES.get(code, error.name)), code
     if site is not None and site.kind is SiteKind.UNKNOWN_SUBDOMAIN and code == 404:
         template = "errors/unknown_tenant.html"
+    elif site is not None and site.kind is SiteKind.BARE_ADDRESS and code == 404:
+        template = "errors/bare_address.html"
     elif site is not None and site.kind is SiteKind.TENANT and code == 503:
         template = "errors/tenant_unavailable.html"
     else:
         template = "errors/generic.html"
     title = ERROR_TITLES.get(code, error.name)
-    return render_template(template, code=code, title=title, site=site), code
+    # A reason given to abort() is French and meant for the person (Werkzeug's are not).
+    reason = vars(error).get("description")
+    return render_template(template, code=code, title=title, site=site, reason=reason), code
 
 
 def _csrf_error(error):

@@ -5,6 +5,7 @@ from tenants.agents.models import Agent, AgentSession, RecoveryCode
 from tenants.audit.models import AuditEvent
 from tenants.collectivite.models import (
     Acceptance,
+    AccessibilityStatement,
     Document,
     LegalDocument,
     LegalDraft,
@@ -41,8 +42,9 @@ from tenants.tax.models import (
     Tariff,
 )
 
-__all__ = ["Acceptance", "ActivationCode", "Agent", "AgentSession", "Allocation", "AuditEvent",
-           "Band", "Closure", "Declaration", "DeliberationCommune", "Deliberation", "DeltaImport",
+__all__ = ["Acceptance", "AccessibilityStatement", "ActivationCode", "Agent", "AgentSession",
+           "Allocation", "AuditEvent", "Band", "Closure", "Declaration", "DeliberationCommune",
+           "Deliberation", "DeltaImport",
            "Document",
            "Hebergement", "Host", "HostSession", "LetterBatch", "LegalDocument", "LegalDraft",
            "LegalGridLine",

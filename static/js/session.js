@@ -1,15 +1,17 @@
-// Warns before the session ends for inactivity and lets the host extend it (RGAA 13.1).
+// Warns before the session ends for inactivity and lets the host or the agent extend it
+// (RGAA 13.1); each layout names its own endpoints (data-session-*).
 // Without JavaScript the session simply ends after the idle limit.
 (function () {
   "use strict";
   var body = document.body;
   var idle = parseInt(body.getAttribute("data-session-idle"), 10);
   var extendUrl = body.getAttribute("data-session-extend");
+  var endUrl = body.getAttribute("data-session-end") || "/";
   var csrf = body.getAttribute("data-csrf");
   if (!idle || !extendUrl || typeof HTMLDialogElement === "undefined") { return; }
 
   var warnBefore = Math.min(120, Math.floor(idle / 2));
-  var warnTimer, endTimer, tickTimer, deadline;
+  var warnTimer, endTimer, tickTimer, deadline, focusBefore;
 
   var dialog = document.createElement("dialog");
   dialog.setAttribute("role", "alertdialog");
@@ -40,12 +42,15 @@
   function warn() {
     tick();
     tickTimer = setInterval(tick, 15000);
-    if (!dialog.open) { dialog.showModal(); }
+    if (!dialog.open) {
+      focusBefore = document.activeElement;
+      dialog.showModal();
+    }
     dialog.querySelector("#session-prolonger").focus();
   }
 
   function expire() {
-    window.location.assign("/");
+    window.location.assign(endUrl);
   }
 
   function arm() {
@@ -60,8 +65,12 @@
       method: "POST", credentials: "same-origin",
       headers: { "X-CSRFToken": csrf, "Accept": "application/json" }
     }).then(function (response) {
-      if (!response.ok) { expire(); return; }
+      // A session already gone answers with the login page, after a redirect.
+      if (!response.ok || response.redirected) { expire(); return; }
       dialog.close();
+      if (focusBefore && focusBefore !== document.body && document.contains(focusBefore)) {
+        focusBefore.focus();
+      }
       arm();
     }, expire);
   });

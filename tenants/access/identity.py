@@ -157,6 +157,8 @@ def _open(spec: Audience, person) -> None:
     kept = {key: session[key] for key in others if key in session}
     session.clear()
     session.update(kept)
+    # Flask-WTF caches the request's token: a page rendered after this gets the new one.
+    g.pop(current_app.config["WTF_CSRF_FIELD_NAME"], None)
     session[spec.cookie_key] = sessions.open_session(db.session, spec.kind, current_keys(),
                                                      person, policy())
     _set_current(person)

@@ -82,6 +82,10 @@ def host_required(view=None, *, before_cgu: bool = False):
     return decorate(view) if view is not None else decorate
 
 
+#: Why an agent gets a 403: the error page says it.
+ADMIN_ONLY = "Cette page est réservée aux administrateurs de la collectivité."
+
+
 def agent_required(role: Role | None = None):
     """Logged in with password and second factor; administrators only for
     `Role.ADMINISTRATEUR`."""
@@ -94,7 +98,7 @@ def agent_required(role: Role | None = None):
                 return redirect(url_for("console_auth.login", next=request.full_path))
             if role is Role.ADMINISTRATEUR and not agent.is_admin:
                 db.attempt(record, "console.denied", request.path)
-                abort(403)
+                abort(403, description=ADMIN_ONLY)
             return view(*args, **kwargs)
 
         wrapper.access = CONSOLE[role]

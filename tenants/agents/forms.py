@@ -30,6 +30,17 @@ class TotpForm(FlaskForm):
     submit = SubmitField("Vérifier")
 
 
+class EnrolForm(TotpForm):
+    """The first code, from the application just set up: no recovery code exists yet."""
+
+    code = StringField("Code de vérification", [DataRequired(REQUIRED), Length(max=20)],
+                       description="Le code à 6 chiffres affiché par votre application "
+                                   "d'authentification. Vos codes de secours vous seront "
+                                   "donnés ensuite.",
+                       render_kw={"autocomplete": "one-time-code", "inputmode": "numeric",
+                                  "spellcheck": "false"})
+
+
 class NewPasswordForm(FlaskForm):
     password = PasswordField("Mot de passe", [DataRequired(REQUIRED), Length(max=256)],
                              description="12 caractères au moins, sans autre contrainte.",

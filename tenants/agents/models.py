@@ -52,6 +52,12 @@ class Agent(Person, TenantModel):
         return Role(self.role).label
 
     @property
+    def role_noun(self) -> str:
+        """The role mid-sentence, a common noun: "en tant qu'administrateur" is written
+        `{{ "en tant que"|elide(agent.role_noun) }}`."""
+        return self.role_label.lower()
+
+    @property
     def state_label(self) -> str:
         if self.disabled_at:
             return "Désactivé"

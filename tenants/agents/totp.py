@@ -74,6 +74,20 @@ def new_recovery_codes(session: Session, keys: Keys, agent: Agent) -> list[str]:
     return codes
 
 
+def are_unused_recovery_codes(session: Session, keys: Keys, agent: Agent,
+                              typed: list[str]) -> bool:
+    """True when `typed` are all codes this agent has not used yet: the codes page sends them
+    back to be saved or printed, and the server, which keeps only digests, echoes them only to
+    someone who already holds them."""
+    if not typed or len(typed) > RECOVERY_CODES:
+        return False
+    digests = {keys.token_digest("recovery-code", code.strip().lower()) for code in typed}
+    found = session.scalar(sa.select(sa.func.count()).select_from(RecoveryCode).where(
+        RecoveryCode.agent_id == agent.id, RecoveryCode.code_digest.in_(digests),
+        RecoveryCode.used_at.is_(None)))
+    return found == len(digests) == len(typed)
+
+
 def use_recovery_code(session: Session, keys: Keys, agent: Agent, typed: str) -> bool:
     code = (typed or "").strip().lower()
     row = session.scalar(sa.select(RecoveryCode).where(

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import time
 
-from flask import flash, redirect, render_template, request, session, url_for
+from flask import abort, flash, redirect, render_template, request, session, url_for
 
 from plateforme.database import db
 from plateforme.limits import limit
@@ -23,10 +23,20 @@ from tenants.access.identity import (
 from tenants.access.rules import Role, agent_required, console_step, safe_next
 from tenants.access.throttle import record_success
 from tenants.agents import accounts, totp
-from tenants.agents.forms import AgentLoginForm, InviteForm, NewPasswordForm, RoleForm, TotpForm
+from tenants.agents.forms import (
+    AgentLoginForm,
+    EnrolForm,
+    InviteForm,
+    NewPasswordForm,
+    RoleForm,
+    TotpForm,
+)
 from tenants.agents.models import Agent
 from tenants.collectivite import settings
+from tenants.core.dates import paris_today
+from tenants.core.files import download
 from tenants.core.forms import ActionForm
+from tenants.core.french import elide
 from tenants.core.keys import current_keys
 from tenants.core.pages import get_or_404
 
@@ -108,7 +118,7 @@ def enrol():
     agent = _pending()
     if agent is None or agent.totp_enabled_at is not None:
         return redirect(url_for(".login"))
-    form = TotpForm()
+    form = EnrolForm()
     error = None
     if form.validate_on_submit():
         done = db.attempt(_confirm_enrolment, agent, form.code.data)
@@ -141,6 +151,30 @@ def _finish_login(agent: Agent) -> str:
     return next_page or url_for("console.index")
 
 
+@auth.post("/codes-de-secours/<kind>")
+@agent_required()
+def recovery_codes_copy(kind):
+    """The codes just shown, as a .txt file or a page to print. They come back in the form
+    (the server keeps only their digests) and are echoed only if they are the agent's own
+    unused codes: nothing makes them retrievable later."""
+    if kind not in ("fichier", "impression"):
+        abort(404)
+    agent = current_agent()
+    typed = request.form.getlist("code")[:totp.RECOVERY_CODES]
+    if not ActionForm().validate_on_submit() \
+            or not totp.are_unused_recovery_codes(db.session, current_keys(), agent, typed):
+        flash("Ces codes de secours ne sont plus valables : un administrateur peut "
+              "réinitialiser votre double authentification pour en obtenir de nouveaux.",
+              "error")
+        return redirect(url_for("console.index"))
+    values = {"codes": typed, "agent": agent, "on": paris_today(),
+              "collectivite": settings.display_name(db.session)}
+    if kind == "impression":
+        return render_template("agents/console/recovery_codes_print.html", **values)
+    text = render_template("agents/console/recovery_codes.txt", **values)
+    return download(text.replace("\n", "\r\n").encode(), "codes-de-secours.txt")
+
+
 @auth.post("/deconnexion")
 @console_step
 def logout():
@@ -152,6 +186,16 @@ def logout():
 def _log_out(agent: Agent) -> None:
     record("console.logout", target=agent.email)
     sign_out()
+
+
+@auth.post("/session/prolonger")
+@agent_required()
+def extend_session():
+    """The timeout warning's "Rester connecté(e)" (static/js/session.js): this request restarts
+    the agent's idle clock, as any would; without JavaScript it returns to the console."""
+    if request.accept_mimetypes.best == "application/json":
+        return {"ok": True}
+    return redirect(url_for("console.index"))
 
 
 @auth.route("/invitation/<token>", methods=["GET", "POST"])
@@ -217,7 +261,7 @@ def agent_role(agent_id):
     if form.validate_on_submit():
         done = db.attempt(accounts.set_role, db.session, agent, form.role.data, current_agent(),
                           actor())
-        flash(done.error or f"{agent.name} est désormais {agent.role_label.lower()}.",
+        flash(done.error or f"{agent.name} est désormais {agent.role_noun}.",
               "error" if done.error else "success")
     return redirect(url_for(".agent_list"))
 
@@ -228,8 +272,9 @@ def agent_disable(agent_id):
     agent = get_or_404(Agent, agent_id)
     if ActionForm().validate_on_submit():
         done = db.attempt(accounts.disable, db.session, agent, current_agent(), actor())
-        flash(done.error or f"Le compte de {agent.name} est désactivé ; ses sessions sont "
-              "fermées.", "error" if done.error else "success")
+        flash(done.error or elide("Le compte de", agent.name)
+              + " est désactivé ; ses sessions sont fermées.",
+              "error" if done.error else "success")
     return redirect(url_for(".agent_list"))
 
 
@@ -239,7 +284,7 @@ def agent_enable(agent_id):
     agent = get_or_404(Agent, agent_id)
     if ActionForm().validate_on_submit():
         db.attempt(accounts.enable, db.session, agent, actor())
-        flash(f"Le compte de {agent.name} est réactivé.", "success")
+        flash(elide("Le compte de", agent.name) + " est réactivé.", "success")
     return redirect(url_for(".agent_list"))
 
 

@@ -16,12 +16,14 @@ from __future__ import annotations
 import enum
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from tenants.audit import catalogue
 from tenants.audit.models import AuditEvent
 from tenants.core.dates import utcnow
 from tenants.core.files import french_csv
@@ -29,7 +31,9 @@ from tenants.core.files import french_csv
 security_log = logging.getLogger("taxesejour.security")
 
 SECRET_WORDS = ("password", "mot_de_passe", "token", "code", "secret", "totp")
-CSV_COLUMNS = ("date_utc", "acteur", "action", "cible", "details", "adresse_ip")
+#: The raw fields first (as they were always exported), then the same event in French.
+CSV_COLUMNS = ("date_utc", "acteur", "action", "cible", "details", "adresse_ip",
+               "date_heure_paris", "qui", "evenement", "details_lisibles")
 
 
 class ActorKind(enum.StrEnum):
@@ -83,18 +87,23 @@ def search(session: Session, *, text: str = "", action: str = "", since: datetim
     return rows, total
 
 
-def export_csv(events) -> bytes:
+def export_csv(events, people: dict | None = None) -> bytes:
     return french_csv(CSV_COLUMNS, (
         (e.at.strftime("%Y-%m-%dT%H:%M:%SZ"),
          f"{e.actor_kind}:{e.actor_label}" if e.actor_label else e.actor_kind,
-         e.action, e.target, e.details, e.ip or "") for e in events))
+         e.action, e.target, e.details, e.ip or "",
+         line.when, line.who, f"{line.what}{f' : {e.target}' if e.target else ''}",
+         " ; ".join(f"{label} : {value}" for label, value in line.details))
+        for e, line in zip(events, catalogue.lines(events, people or {}), strict=True)))
 
 
-def export(session: Session, by: Actor, filters: dict) -> bytes:
-    """The journal as CSV (`filters`: those of `search`), the export itself journaled."""
+def export(session: Session, by: Actor, filters: dict,
+           name_people: Callable[[Session, list], dict] | None = None) -> bytes:
+    """The journal as CSV (`filters`: those of `search`), the export itself journaled.
+    `name_people(session, events)` names the actors (`catalogue.lines`), for a caller who can."""
     events, _total = search(session, **filters, limit=100_000)
     record(session, "audit.exported", by, details_count=len(events))
-    return export_csv(events)
+    return export_csv(events, name_people(session, events) if name_people else None)
 
 
 def purge(session: Session, retention_months: int) -> int:

@@ -14,6 +14,8 @@ def init_app(app) -> None:
         app.register_blueprint(module.bp)
     add_host_gate(app, views_host.gate)
     app.context_processor(views_public.template_settings)
+    app.context_processor(views_public.template_accessibility)
+    app.context_processor(views_host.template_menu)
     for order, label, endpoint, values in (
             (30, "Paramètres", "console_content.settings_page", {}),
             (40, "Actualités", "console_content.news_list", {}),

@@ -1,7 +1,9 @@
 """The collectivité's branding, made safe to show.
 
 Colours: the header shows white text on the main colour, so a colour is refused unless that
-contrast reaches WCAG AA (4.5:1). Logos: PNG, JPEG or WebP, 1 MB at most, decoded and re-encoded
+contrast reaches WCAG AA (4.5:1); the header's links show the focus ring on it too, a dark ring
+between white halos (static/css/app.css), which must stand out from it (3:1, RGAA 10.7).
+Logos: PNG, JPEG or WebP, 1 MB at most, decoded and re-encoded
 by Pillow as PNG of at most 600 × 200 pixels, so that only pixels reach hosts (no metadata, no
 polyglot file).
 """
@@ -20,6 +22,8 @@ LOGO_BOX = (600, 200)
 ALLOWED_FORMATS = {"PNG", "JPEG", "WEBP"}
 HEX_RE = re.compile(r"#[0-9a-fA-F]{6}")
 WHITE = (255, 255, 255)
+FOCUS_RING = ((0x1e, 0x1e, 0x1e), WHITE)  # the two tones of app.css's focus indicator
+FOCUS_CONTRAST = 3.0
 
 
 def _luminance(rgb) -> float:
@@ -36,6 +40,11 @@ def contrast(a, b) -> float:
     return (la + 0.05) / (lb + 0.05)
 
 
+def focus_ring_contrast(background) -> float:
+    """How well the focus ring shows on `background`: the contrast of its more visible tone."""
+    return max(contrast(tone, background) for tone in FOCUS_RING)
+
+
 def parse_colour(value: str) -> str:
     value = (value or "").strip()
     if not HEX_RE.fullmatch(value):
@@ -47,6 +56,9 @@ def parse_colour(value: str) -> str:
         raise UserError(f"Couleur refusée : le texte blanc sur {value} a un contraste de "
                         f"{shown}:1, il faut au moins 4,5:1 (RGAA / WCAG AA). Choisissez une "
                         "couleur plus foncée.")
+    if focus_ring_contrast(rgb) < FOCUS_CONTRAST:
+        raise UserError(f"Couleur refusée : l'indicateur de focus ne se verrait pas sur {value} "
+                        "(contraste de 3:1 au moins, RGAA 10.7).")
     return value.lower()
 
 

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from tenants.collectivite import legal
 from tenants.collectivite.models import NewsItem, Settings
 from tenants.core.dates import utcnow
+from tenants.core.french import elide
 
 TEXTS = Path(__file__).parent / "texts"
 
@@ -33,8 +34,8 @@ def seed(session: Session, *, name: str, address: str, platform: str, operator: 
             legal.publish(session, kind, render_default_text(kind, **values))
     if session.scalar(sa.select(sa.func.count()).select_from(NewsItem)) == 0:
         session.add(NewsItem(
-            title=f"Bienvenue sur l'espace hébergeur de {name}",
+            title=elide("Bienvenue sur l'espace hébergeur de", name),
             body=(f"{name} met à votre disposition cette plateforme pour déclarer vos nuitées "
-                  "et reverser la taxe de séjour en ligne. Si vous n'arrivez pas à vous "
-                  "connecter, appelez le service technique de votre collectivité."),
+                  "et reverser la taxe de séjour en ligne. Le numéro de son service technique "
+                  "figure sur chaque page de cet espace."),
             published_at=utcnow(), pinned=True))

@@ -6,6 +6,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
+    DateField,
     DateTimeLocalField,
     IntegerField,
     SelectField,
@@ -16,7 +17,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from tenants.collectivite import settings, tutorials
+from tenants.collectivite import accessibility, settings, tutorials
 from tenants.core.dates import to_paris
 from tenants.core.forms import REQUIRED
 from tenants.core.validation import format_phone
@@ -71,7 +72,7 @@ class SettingsForm(FlaskForm):
 
 class LogoForm(FlaskForm):
     logo = FileField("Logo (PNG, JPEG ou WebP, 1 Mo au plus)")
-    submit = SubmitField("Envoyer le logo")
+    submit = SubmitField("Envoyer le logo", id="logo_submit")  # beside SettingsForm's
 
 
 class NewsForm(FlaskForm):
@@ -99,6 +100,11 @@ class LegalForm(FlaskForm):
     save = SubmitField("Enregistrer le brouillon")
     preview = SubmitField("Prévisualiser")
     publish = SubmitField("Publier comme nouvelle version")
+    # The confirmation step: nothing is published until the box is ticked there.
+    confirm = BooleanField("Je confirme la publication : chaque hébergeur devra accepter cette "
+                           "nouvelle version à sa prochaine visite.")
+    confirmed = SubmitField("Publier la nouvelle version")
+    back = SubmitField("Revenir au texte sans publier")
 
 
 class DocumentForm(FlaskForm):
@@ -109,9 +115,53 @@ class DocumentForm(FlaskForm):
 
 
 class TutorialForm(FlaskForm):
-    title = StringField("Titre", [DataRequired(REQUIRED), Length(max=200)])
+    """Shown under DocumentForm: explicit ids where their fields share a name."""
+
+    title = StringField("Titre", [DataRequired(REQUIRED), Length(max=200)], id="tutorial_title")
     url = StringField("Adresse (https://…)", [DataRequired(REQUIRED), Length(max=500)],
                       render_kw={"type": "url"})
     kind = SelectField("Type", choices=[SelectChoice(k, v) for k, v in tutorials.KINDS.items()])
     description = StringField("Description (facultative)", [Length(max=1000)])
-    submit = SubmitField("Ajouter le tutoriel")
+    submit = SubmitField("Ajouter le tutoriel", id="tutorial_submit")
+
+
+class AccessibilityForm(FlaskForm):
+    """The accessibility statement; the status's rule is the service's (`accessibility.update`)."""
+
+    status = SelectField("État de conformité", choices=[
+        SelectChoice(k, v) for k, v in accessibility.STATUSES.items()],
+        description="Sans audit (date et taux de conformité), seul « non conforme » est "
+                    "possible ; à 100 % « totalement conforme », à 50 % au moins « partiellement "
+                    "conforme ».")
+    audit_date = DateField("Date de l'audit", [Optional()], render_kw={"type": "date"})
+    auditor = StringField("Audit réalisé par", [Length(max=200)])
+    compliance_rate = StringField("Taux de critères du RGAA respectés (%)", [Length(max=12)],
+                                  description="Par exemple : 72,5", render_kw={
+                                      "inputmode": "decimal", "autocomplete": "off"})
+    non_compliances = TextAreaField("Non-conformités (Markdown)", [Length(max=20_000)],
+                                    render_kw={"rows": 6})
+    derogations = TextAreaField("Dérogations pour charge disproportionnée (Markdown)",
+                                [Length(max=20_000)], render_kw={"rows": 4})
+    exempt_contents = TextAreaField("Contenus non soumis à l'obligation d'accessibilité "
+                                    "(Markdown)", [Length(max=20_000)], render_kw={"rows": 4})
+    technologies = TextAreaField("Technologies utilisées (une par ligne)", [Length(max=2000)],
+                                 render_kw={"rows": 3})
+    environment = TextAreaField("Environnement de test (un par ligne)", [Length(max=2000)],
+                                render_kw={"rows": 3})
+    tools = TextAreaField("Outils pour évaluer l'accessibilité (un par ligne)",
+                          [Length(max=2000)], render_kw={"rows": 3})
+    pages = TextAreaField("Pages du site ayant fait l'objet de la vérification (une par ligne)",
+                          [Length(max=5000)], render_kw={"rows": 8})
+    contact_email = StringField("Courriel pour signaler un défaut d'accessibilité",
+                                [Length(max=254)],
+                                description="Vide : le courriel de contact des paramètres.",
+                                render_kw={"type": "email", "autocomplete": "off"})
+    contact_url = StringField("Formulaire de contact en ligne (https://…, facultatif)",
+                              [Length(max=500)], render_kw={"type": "url"})
+    schema_url = StringField("Schéma pluriannuel de mise en accessibilité : adresse "
+                             "(https://…)", [Length(max=500)], render_kw={"type": "url"})
+    schema_text = TextAreaField("Schéma pluriannuel : texte (Markdown)", [Length(max=20_000)],
+                                render_kw={"rows": 4})
+    action_plan = TextAreaField("Plan d'actions de l'année (Markdown)", [Length(max=20_000)],
+                                render_kw={"rows": 4})
+    submit = SubmitField("Enregistrer la déclaration", id="accessibility_submit")

@@ -3,13 +3,15 @@ accepted them, news, documents and tutorials for its hosts."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, deferred, mapped_column
 
 from plateforme.database import TenantModel
-from tenants.core.dates import utcnow
+from tenants.core.dates import paris_today, utcnow
+from tenants.core.money import Hundredths
 
 
 class Settings(TenantModel):
@@ -142,3 +144,40 @@ class Tutorial(TenantModel):
     kind: Mapped[str] = mapped_column(sa.String(10), default="lien")  # "video" or "lien"
     position: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AccessibilityStatement(TenantModel):
+    """The collectivité's accessibility statement (loi 2005-102, art. 47; RGAA 4.1): the
+    collectivité is the one bound to publish it, so its administrators complete what the
+    platform cannot know (the audit, its contact, its schéma pluriannuel). One row, written the
+    first time an administrator saves it; until then the page shows the defaults. Empty texts
+    mean "the platform's default"."""
+
+    __tablename__ = "accessibility_statement"
+
+    id: Mapped[int] = mapped_column(primary_key=True, default=1)
+    status: Mapped[str] = mapped_column(sa.String(30), default="non_conforme")
+    audit_date: Mapped[date | None]
+    auditor: Mapped[str] = mapped_column(sa.String(200), default="")
+    compliance_rate: Mapped[Decimal | None] = mapped_column(Hundredths())  # % of criteria
+    non_compliances: Mapped[str] = mapped_column(sa.Text, default="")      # Markdown
+    derogations: Mapped[str] = mapped_column(sa.Text, default="")          # Markdown
+    exempt_contents: Mapped[str] = mapped_column(sa.Text, default="")      # Markdown
+    technologies: Mapped[str] = mapped_column(sa.Text, default="")
+    environment: Mapped[str] = mapped_column(sa.Text, default="")
+    tools: Mapped[str] = mapped_column(sa.Text, default="")
+    pages: Mapped[str] = mapped_column(sa.Text, default="")
+    contact_email: Mapped[str] = mapped_column(sa.String(254), default="")
+    contact_url: Mapped[str] = mapped_column(sa.String(500), default="")
+    schema_url: Mapped[str] = mapped_column(sa.String(500), default="")
+    schema_text: Mapped[str] = mapped_column(sa.Text, default="")          # Markdown
+    action_plan: Mapped[str] = mapped_column(sa.Text, default="")          # Markdown
+    established_on: Mapped[date] = mapped_column(default=paris_today)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    __table_args__ = (
+        sa.CheckConstraint("id = 1", name="single_row"),
+        sa.CheckConstraint("status IN ('non_conforme', 'partiellement_conforme', "
+                           "'totalement_conforme')", name="status"),
+        sa.CheckConstraint("compliance_rate BETWEEN 0 AND 10000", name="compliance_rate"),
+    )

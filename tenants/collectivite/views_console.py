@@ -9,8 +9,17 @@ from plateforme.database import db
 from plateforme.routing import TenantBlueprint
 from tenants.access.identity import actor
 from tenants.access.rules import Role, agent_required
-from tenants.collectivite import branding, documents, legal, news, settings, tutorials
+from tenants.collectivite import (
+    accessibility,
+    branding,
+    documents,
+    legal,
+    news,
+    settings,
+    tutorials,
+)
 from tenants.collectivite.forms import (
+    AccessibilityForm,
     DocumentForm,
     LegalForm,
     LogoForm,
@@ -121,17 +130,29 @@ def legal_edit(kind):
                      {"body": draft.body if draft else current.body if current else ""})
     preview = error = None
     if form.validate_on_submit():
-        if form.save.data or form.publish.data:
+        if form.publish.data or (form.confirmed.data and not form.confirm.data):
+            return _confirm_publication(kind, form, current)
+        if form.save.data or form.confirmed.data:
             done, message = _save_or_publish(kind, form)
             if done.ok:
                 flash(message, "success")
                 return redirect(url_for(".legal_edit", kind=kind))
             error = done.error
-        else:
+        elif not form.back.data:
             preview = render_markdown(form.body.data)
     return render_template("collectivite/console/legal_edit.html", form=form, kind=kind,
                            draft=draft, title=legal.KINDS[kind], current=current,
                            preview=preview, error=error)
+
+
+def _confirm_publication(kind, form, current):
+    """The step between « Publier » and the new version: what it will do to the hosts, and a
+    box to tick; the text travels in the form, nothing is saved yet."""
+    if form.confirmed.data:
+        form.confirm.errors = ["Cochez la case pour confirmer la publication."]
+    return render_template("collectivite/console/legal_confirm.html", form=form, kind=kind,
+                           title=legal.KINDS[kind], current=current,
+                           preview=render_markdown(form.body.data))
 
 
 def _save_or_publish(kind, form):
@@ -194,3 +215,21 @@ def tutorial_delete(tutorial_id):
     if ActionForm().validate_on_submit():
         db.attempt(tutorials.delete, db.session, tutorial, actor())
     return redirect(url_for(".library"))
+
+
+# --- accessibility statement --------------------------------------------------------------
+
+
+@bp.route("/parametres/accessibilite", methods=["GET", "POST"])
+@admin_only
+def accessibility_page():
+    form = (AccessibilityForm() if request.method == "POST"
+            else AccessibilityForm(data=accessibility.form_values(db.session)))
+    error = None
+    if form.validate_on_submit():
+        done = db.attempt(accessibility.update, db.session, form.data, actor())
+        if done.ok:
+            flash("Déclaration d'accessibilité enregistrée.", "success")
+            return redirect(url_for(".accessibility_page"))
+        error = done.error
+    return render_template("collectivite/console/accessibility.html", form=form, error=error)

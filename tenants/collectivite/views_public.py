@@ -11,6 +11,9 @@ from plateforme.routing import TenantBlueprint
 from plateforme.web import database_unavailable
 from tenants.access.rules import public
 from tenants.collectivite import legal, settings
+from tenants.collectivite.accessibility import STATUSES
+from tenants.collectivite.accessibility import recorded as recorded_statement
+from tenants.collectivite.accessibility import statement as accessibility_statement
 
 bp = TenantBlueprint("collectivite", __name__)
 
@@ -38,6 +41,19 @@ def template_settings() -> dict:
     return {"settings": values}
 
 
+def template_accessibility() -> dict:
+    """The status every footer states (RGAA: « Accessibilité : … »), as the collectivité
+    declared it; left to the templates' « non conforme » when it cannot be read."""
+    if tenancy.current_binding() is None or database_unavailable():
+        return {}
+    try:
+        row = recorded_statement(db.session)
+    except Exception:  # noqa: BLE001 - an error page must render even if the database failed
+        db.session.rollback()
+        return {}
+    return {"accessibility_status": STATUSES[row.status if row else "non_conforme"]}
+
+
 @bp.get("/marque/couleurs.css")
 @public
 def brand_css():
@@ -62,7 +78,7 @@ def logo():
 @bp.get("/accessibilite")
 @public
 def accessibility():
-    return render_template("accessibilite.html")
+    return render_template("accessibilite.html", statement=accessibility_statement(db.session))
 
 
 @bp.get("/conditions-generales")

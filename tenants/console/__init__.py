@@ -10,6 +10,7 @@ def init_app(app) -> None:
     from tenants.console import views_console
 
     app.register_blueprint(views_console.bp)
+    app.context_processor(views_console.console_page)
     add_menu_entry(app, "console", MenuEntry("Accueil", "console.index", 10))
     add_menu_entry(app, "console", MenuEntry("Journal", "console.journal", 90, admin_only=True))
     add_menu_entry(app, "console", MenuEntry("Tâches en échec", "console.held_jobs", 95,

@@ -4,24 +4,29 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, g, has_request_context, redirect, render_template, request, url_for
 
 from plateforme import jobs
 from plateforme.database import db
 from plateforme.errors import UserError
 from plateforme.routing import TenantBlueprint
+from plateforme.sites import SiteKind
 from plateforme.tenancy import current_tenant
 from tenants.access.identity import actor, current_agent
 from tenants.access.rules import Role, agent_required
 from tenants.agents import totp
+from tenants.audit import catalogue
 from tenants.audit import journal as events
 from tenants.collectivite import settings
+from tenants.console import actors
+from tenants.core.dashboard import home_panels
+from tenants.core.dates import to_utc
 from tenants.core.files import download
 from tenants.core.forms import ActionForm
 from tenants.core.pages import page_number
-from tenants.hosts import admin
 
-bp = TenantBlueprint("console", __name__, url_prefix="/admin")
+PREFIX = "/admin"
+bp = TenantBlueprint("console", __name__, url_prefix=PREFIX)
 
 PAGE_SIZE = 50
 
@@ -29,22 +34,37 @@ PAGE_SIZE = 50
 @bp.get("/")
 @agent_required()
 def index():
-    return render_template("console/index.html", counts=admin.counts(db.session),
-                           recovery_left=totp.recovery_codes_left(db.session, current_agent()))
+    """The agent's morning page: the panels features contribute, and what needs doing."""
+    agent = current_agent()
+    shown = home_panels(db.session, agent.is_admin)
+    return render_template("console/index.html", home=shown,
+                           tasks=[task for panel in shown for task in panel.tasks],
+                           recovery_left=totp.recovery_codes_left(db.session, agent))
+
+
+def console_page() -> dict:
+    """Whether the page is under the console's prefix: its error pages (a 404 that no
+    blueprint matched included) take the console's layout and lead back to its home."""
+    if not has_request_context():  # an email rendered by a task
+        return {"console_page": False}
+    site, path = g.get("site"), request.path
+    return {"console_page": site is not None and site.kind is SiteKind.TENANT
+            and (path == PREFIX or path.startswith(f"{PREFIX}/"))}
 
 
 def _journal_filters():
-    def day(name):
+    def day(name, after=0):
+        """The start of the day typed (or of the next one), in Paris as the page shows it."""
         value = request.args.get(name, "")
         try:
-            return datetime.strptime(value, "%Y-%m-%d") if value else None
+            typed = datetime.strptime(value, "%Y-%m-%d") if value else None
         except ValueError:
             return None
+        return to_utc(typed + timedelta(days=after)) if typed else None
 
-    until = day("jusquau")
     return {"text": request.args.get("q", "").strip()[:100],
             "action": request.args.get("action", "").strip()[:60],
-            "since": day("depuis"), "until": until + timedelta(days=1) if until else None}
+            "since": day("depuis"), "until": day("jusquau", after=1)}
 
 
 @bp.get("/journal")
@@ -53,16 +73,18 @@ def journal():
     page = page_number(request.args.get("page"))
     rows, total = events.search(db.session, **_journal_filters(), limit=PAGE_SIZE,
                                 offset=(page - 1) * PAGE_SIZE)
-    return render_template("console/journal.html", events=rows, total=total, page=page,
+    lines = catalogue.lines(rows, actors.named(db.session, rows))
+    return render_template("console/journal.html", lines=lines, total=total, page=page,
                            pages=max(1, -(-total // PAGE_SIZE)),
                            retention=settings.get(db.session).audit_retention_months,
-                           action_form=ActionForm())
+                           families=catalogue.FAMILIES, action_form=ActionForm())
 
 
 @bp.get("/journal.csv")
 @agent_required(Role.ADMINISTRATEUR)
 def journal_csv():
-    content = db.attempt(events.export, db.session, actor(), _journal_filters()).value
+    content = db.attempt(events.export, db.session, actor(), _journal_filters(),
+                         actors.named).value
     return download(content, "journal.csv")
 
 

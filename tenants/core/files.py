@@ -43,11 +43,11 @@ def french_csv(header: Sequence[str], rows: Iterable[Sequence]) -> bytes:
 
 
 MIMETYPES = {"csv": "text/csv; charset=utf-8", "pdf": "application/pdf",
-             "json": "application/json"}
+             "json": "application/json", "txt": "text/plain; charset=utf-8"}
 
 
 def download(content: bytes, filename: str) -> Response:
-    """A file to save, typed by its extension (csv, pdf, json)."""
+    """A file to save, typed by its extension (csv, pdf, json, txt)."""
     response = Response(content, content_type=MIMETYPES[filename.rsplit(".", 1)[-1]])
     ascii_name = filename.encode("ascii", "ignore").decode() or "fichier"
     disposition = f'attachment; filename="{ascii_name}"'

@@ -8,8 +8,9 @@ from tenants.core.navigation import MenuEntry, TourStep, add_menu_entry, add_tou
 
 def init_app(app) -> None:
     from tenants.access.rules import agent_required, host_required
+    from tenants.core.dashboard import add_home_panel
     from tenants.core.navigation import add_panel
-    from tenants.declarations import commands, views_console, views_desk, views_host
+    from tenants.declarations import commands, home, views_console, views_desk, views_host
 
     views_desk.add_routes(views_host.bp, views_desk.Audience(
         access=host_required, target=views_host.target, context=views_host.context,
@@ -23,6 +24,7 @@ def init_app(app) -> None:
     add_panel(app, "hosts.dashboard", views_host.dashboard_panel)
     add_panel(app, "hosts.documents", views_host.documents_panel)
     add_panel(app, "console.host_detail", views_console.host_panel)
+    add_home_panel(app, 50, home.panel)
     add_menu_entry(app, "host", MenuEntry("Mes déclarations", "declarations.index", 15,
                                           blueprint="declarations"))
     add_menu_entry(app, "console", MenuEntry("Déclarations", "console_declarations.index", 22,

@@ -89,7 +89,7 @@ class ImportForm(FlaskForm):
     extra = FileField("Relevé des transactions Airbnb (facultatif)",
                       description="Avec l'export des réservations Airbnb : il donne le prix "
                                   "des nuitées.")
-    submit = SubmitField("Vérifier le fichier")
+    submit = SubmitField("Vérifier le fichier", id="import_submit")  # ids unique on the desk
 
 
 class ImportConfirmForm(FlaskForm):
@@ -106,7 +106,7 @@ class ImportConfirmForm(FlaskForm):
 class ZeroForm(FlaskForm):
     reason = RadioField("Raison", choices=[SelectChoice(k, v) for k, v in ZERO_REASONS.items()],
                         validators=[InputRequired("Choisissez la raison.")])
-    submit = SubmitField("Déclarer 0 nuitée")
+    submit = SubmitField("Déclarer 0 nuitée", id="zero_submit")
 
 
 class ValidateForm(FlaskForm):

@@ -97,7 +97,7 @@ def _header(pdf: Document, recap: Recap) -> None:
     pdf.block(0, 4.5, f"Taxe de séjour — espace hébergeur\n{sender.home_url}")
     pdf.ln(5)
     pdf.font(14, bold=True, color=ACCENT)
-    pdf.block(0, 7, TITLE, align="C")
+    pdf.block(0, 7, TITLE, align="C", role="H1")
     pdf.ln(1)
     reference = f"Déclaration n°{NBSP}{recap.reference}, version {recap.version}"
     if recap.version > 1:
@@ -128,11 +128,13 @@ def _parties(pdf: Document, recap: Recap) -> None:
     left_bottom = pdf.get_y()
     pdf.set_xy(pdf.l_margin + 88, top)
     pdf.font(10, bold=True)
-    pdf.multi_cell(82, 5, recap.hebergement, new_x=XPos.LEFT, new_y=YPos.NEXT)
+    with pdf.marked("P"):
+        pdf.multi_cell(82, 5, recap.hebergement, new_x=XPos.LEFT, new_y=YPos.NEXT)
     pdf.font(10)
     details = (recap.hebergement_address, f"{recap.nature} — {recap.classement}",
                f"Commune{NBSP}: {recap.commune}")
-    pdf.multi_cell(82, 5, "\n".join(details), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    with pdf.marked("P"):
+        pdf.multi_cell(82, 5, "\n".join(details), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_y(max(left_bottom, pdf.get_y()))
     pdf.ln(2)
     pdf.paragraph(("Période :",), f" {recap.period_label}, du {french_date(recap.period_start)}"
@@ -201,10 +203,8 @@ def _section(pdf: Document, text: str) -> None:
         pdf.add_page()
     pdf.ln(3)
     pdf.font(11, bold=True, color=ACCENT)
-    pdf.block(0, 6, text)
-    pdf.set_draw_color(*ACCENT)
-    pdf.set_line_width(0.3)
-    pdf.line(pdf.l_margin, pdf.get_y(), pdf.w - pdf.r_margin, pdf.get_y())
+    pdf.block(0, 6, text, role="H2")
+    pdf.rule(0.3, pdf.get_y())
     pdf.ln(2)
 
 

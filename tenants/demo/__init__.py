@@ -3,6 +3,9 @@ product on SQLite with nothing else installed. Above every feature; nothing impo
 
 
 def init_app(app) -> None:
+    from plateforme import site
     from tenants.demo import commands
 
     app.cli.add_command(commands.demo_command)
+    if app.config["ENV_NAME"] != "production":  # where `flask demo` may have made it
+        site.show_demo(app, commands.DEMO_SLUG)

@@ -1,4 +1,7 @@
-"""`flask demo`: the demo collectivité, created or brought up to date, and the URL to open."""
+"""`flask demo`: the demo collectivité, created or brought up to date, and the URL to open.
+
+A second run keeps what the user did in the first (an activation, a password, an agent's
+changes): it only adds what is missing, and says what it had to replace."""
 
 from __future__ import annotations
 
@@ -23,37 +26,43 @@ from tenants.collectivite import settings
 from tenants.core.dates import paris_today, utcnow
 from tenants.core.keys import current_keys
 from tenants.core.validation import parse_phone
-from tenants.hosts import accounts as hosts
 from tenants.hosts import codes, importing
 from tenants.hosts.models import Hebergement, Host
 from tenants.payments import paying
 from tenants.payments.models import PaymentSettings
+from tenants.tax import deliberations
 from tenants.tax import importing as delta_import
 
 DEMO_SLUG = "communautesoragout"
 DEMO_NAME = "Communauté Soragout"
 DEMO_PHONE = "04 75 12 34 56"
 DEMO_HOSTS = Path(__file__).with_name("hebergeurs.csv")
-# A host already active, to try the dashboard at once (demo only: this password is public).
-DEMO_LOGIN = "paul.durand@example.fr"
+# A host already active, to try the dashboard at once (demo only: this password is public), and
+# one to try « Activer mon compte » with, by their references in hebergeurs.csv.
+DEMO_ACTIVE = "H002"  # Paul Durand
+DEMO_LOGIN = "paul.durand@example.fr"  # his address in hebergeurs.csv
 DEMO_PASSWORD = "démonstration de la taxe de séjour"  # noqa: S105 - public on purpose
+DEMO_TO_ACTIVATE = "H001"  # Élodie Martin
 DEMO_ADMIN = "admin@communautesoragout.example.fr"
 # The demo's deliberation for 2026, in a small file of the DGFiP's DELTA format: the calculator
 # works at once, through the same import as the national file.
 DEMO_SIREN = "200070019"
 DEMO_DELTA = Path(__file__).with_name("delta_2026.xml")
+DEMO_DELTA_YEAR = 2026
 DEMO_INSEE = "07901"  # SORAGOUT, in that file
 
 
-def ensure_demo(app) -> str:
-    """Create (or refresh) the demo collectivité; returns its URL."""
+def ensure_demo(app) -> tuple[str, bool, bool]:
+    """Create (or refresh) the demo collectivité; returns its URL, whether it was created now,
+    and whether it had to be reopened (someone suspended it)."""
     config = app.config
     platform = Platform.from_config(config)
     migrate.upgrade_shared(db.state, config["SHARED_MIGRATIONS_DIR"])
-    collectivite, _created = provisioning.create(
+    collectivite, created = provisioning.create(
         db.state, db.session, platform, slug=DEMO_SLUG, name=DEMO_NAME,
         kind="communaute_de_communes", siren=DEMO_SIREN)
-    if collectivite.status == "suspended":
+    reopened = collectivite.status == "suspended"
+    if reopened:
         provisioning.set_status(db.session, DEMO_SLUG, "active")
     if collectivite.siren != DEMO_SIREN:  # a demo made before it had one
         collectivite.siren = DEMO_SIREN
@@ -64,12 +73,12 @@ def ensure_demo(app) -> str:
     failed = [o for o in report.outcomes if o.status == "failed"]
     if failed:
         raise RuntimeError(failed[0].error)
-    return platform.url(collectivite.primary_domain.host)
+    return platform.url(collectivite.primary_domain.host), created, reopened
 
 
-def seed_hosts(app, tenant) -> str:
-    """Demo hosts (imported once), an active account, and a fresh activation code for Élodie
-    Martin at every run; returns that code."""
+def seed_hosts(app, tenant) -> list[str]:
+    """Demo hosts (imported once), Paul Durand's account, and an activation code for Élodie
+    Martin until she activates hers; returns the lines saying how to log in or activate."""
     with db.tenant_context(tenant):
         if db.session.scalar(sa.select(sa.func.count()).select_from(Host)) == 0:
             importing.import_hosts(db.session, DEMO_HOSTS.read_bytes())
@@ -80,22 +89,67 @@ def seed_hosts(app, tenant) -> str:
             for hebergement in db.session.scalars(sa.select(Hebergement)):
                 hebergement.insee = DEMO_INSEE
                 hebergement.started_on = date(last_month.year, 1, 1)
-        durand = hosts.by_email(db.session, DEMO_LOGIN)
-        if durand.password_hash is None:
-            durand.password_hash = passwords.hash_password(DEMO_PASSWORD)
-            durand.legacy = False
-            durand.activated_at = utcnow()
-        martin = db.session.scalar(sa.select(Host).where(Host.reference == "H001"))
-        if martin.password_hash is not None:  # activated in an earlier demo: start again
-            martin.password_hash, martin.email, martin.activated_at = None, None, None
-        code = codes.issue_code(db.session, current_keys(), martin,
-                                app.config["ACTIVATION_CODE_DAYS"])
+        lines = [*_activation(app, _host(DEMO_TO_ACTIVATE)), _login(_host(DEMO_ACTIVE))]
         db.session.commit()
-    return code
+    return lines
+
+
+def _host(reference: str) -> Host:
+    return db.session.scalars(sa.select(Host).where(Host.reference == reference)).one()
+
+
+def _closed(host: Host) -> str | None:
+    """A demo account an agent closed (or erased) in the console stays so."""
+    if host.disabled_at is None:
+        return None
+    return (f"  L'hébergeur {host.reference} a été désactivé dans la console : il ne peut plus "
+            "ni activer son compte ni se connecter")
+
+
+def _activation(app, martin: Host) -> list[str]:
+    """Her account as the user left it: once activated, it stays so. Otherwise a new code (the
+    one printed before cannot be read back: only its digest is kept), and if it replaces a
+    live one, the lines say so."""
+    if closed := _closed(martin):
+        return [closed]
+    if martin.password_hash is not None:
+        return [f"  Élodie Martin a déjà activé son compte : connectez-vous avec {martin.email} "
+                "et le mot de passe choisi à l'activation"]
+    previous = codes.live_code(db.session, martin)
+    code = codes.issue_code(db.session, current_keys(), martin,
+                            app.config["ACTIVATION_CODE_DAYS"])
+    lines = [f"  Activer un compte (Élodie Martin) : « Activer mon compte », code d'activation "
+             f"{code}",
+             "    (la dernière étape envoie un courriel : son lien active le compte)"]
+    if previous is not None:
+        cancelled = (" et le lien de confirmation déjà envoyé ne fonctionnent"
+                     if previous.pending_email else " ne fonctionne")
+        lines.append(f"    Nouveau code : celui affiché auparavant{cancelled} plus.")
+    return lines
+
+
+def _login(durand: Host) -> str:
+    """Paul Durand's login, made on the first run; a password chosen since is kept."""
+    if closed := _closed(durand):
+        return closed
+    if durand.password_hash is None:
+        durand.password_hash = passwords.hash_password(DEMO_PASSWORD)
+        durand.legacy = False
+        durand.activated_at = utcnow()
+    if passwords.verify(durand.password_hash, DEMO_PASSWORD):
+        return f"  Se connecter : {durand.email} / {DEMO_PASSWORD}"
+    return (f"  Se connecter : {durand.email}, avec le mot de passe choisi depuis la première "
+            "exécution (ou « Mot de passe oublié ? »)")
 
 
 def load_deliberation(tenant) -> str:
-    """The demo's 2026 deliberation, imported from its DELTA file (unchanged on a rerun)."""
+    """The demo's 2026 deliberation, imported from its DELTA file once: a rerun would replace
+    a version an agent made in the console."""
+    with db.tenant_context(tenant):
+        loaded = DEMO_DELTA_YEAR in deliberations.years(db.session)
+        db.session.commit()
+    if loaded:
+        return "déjà chargée, conservée telle quelle"
     report = delta_import.import_file(DEMO_DELTA, [tenant], journal.Actor(label="flask demo"))
     return report.tenants[0].summary()
 
@@ -140,17 +194,22 @@ def demo_command():
     if current_app.config["ENV_NAME"] == "production":
         raise UserError("La démonstration n'est pas disponible en production : son mot de "
                         "passe est public.")
-    url = ensure_demo(current_app)
+    url, created, reopened = ensure_demo(current_app)
     tenant = registry.tenant_info(registry.require(db.session, DEMO_SLUG))
     db.session.commit()
-    code = seed_hosts(current_app, tenant)
+    logins = seed_hosts(current_app, tenant)
     deliberation = load_deliberation(tenant)
     payment_settings(tenant)
     console = console_access(tenant)
-    click.echo(f"Collectivité de démonstration « {DEMO_NAME} » prête.")
-    click.echo(f"  Activer un compte : « Activer mon compte », code d'activation {code}")
-    click.echo("    (la dernière étape envoie un courriel : son lien active le compte)")
-    click.echo(f"  Se connecter : {DEMO_LOGIN} / {DEMO_PASSWORD}")
+    if created:
+        click.echo(f"Collectivité de démonstration « {DEMO_NAME} » créée.")
+    else:
+        click.echo(f"Collectivité de démonstration « {DEMO_NAME} » déjà créée : ce que vous y "
+                   "avez fait est conservé.")
+    if reopened:
+        click.echo("  Elle était suspendue : elle est rouverte.")
+    for line in logins:
+        click.echo(line)
     click.echo(f"  {console}")
     click.echo(f"  Délibération 2026 (fichier DELTA de démonstration) : {deliberation} ; "
                f"calculette : {url}calculette")

@@ -15,8 +15,13 @@ end on an address nobody reads.
 
 from __future__ import annotations
 
+import email
+import email.policy
 import hashlib
 import hmac
+import re
+from dataclasses import dataclass
+from pathlib import Path
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy.orm import Session
@@ -146,6 +151,29 @@ def code_for_confirmation(session: Session, keys: Keys, token: str) -> Activatio
     if not hmac.compare_digest(_pending_fingerprint(code), str(data.get("f"))):
         return None
     return code
+
+
+_CONFIRM_LINK = re.compile(r"https?://\S+/activation/confirmer/\S+")
+
+
+@dataclass(frozen=True)
+class OutboxMessage:
+    path: Path
+    link: str | None  # the confirmation link it carries, if it is a confirmation
+
+
+def latest_in_outbox(outbox: Path, address: str, scanned: int = 50) -> OutboxMessage | None:
+    """In development, where emails are files (instance/outbox/), the newest one written to
+    `address`: the demo can follow its link without a mail reader. Never called otherwise."""
+    files = sorted(outbox.glob("*.eml"), reverse=True)[:scanned]  # names sort by time
+    for path in files:
+        message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        if str(message["To"]).strip().lower() != address:
+            continue
+        body = message.get_body(("plain",))
+        found = _CONFIRM_LINK.search(body.get_content()) if body is not None else None
+        return OutboxMessage(path, found.group(0) if found else None)
+    return None
 
 
 def confirm_activation(session: Session, code: ActivationCode) -> Host:

@@ -93,7 +93,7 @@ def state(session: Session, host: Host) -> AccountState:
 
 
 def counts(session: Session) -> dict[str, int]:
-    """The console home's figures."""
+    """Hosts, and those with an active account."""
     return {
         "hosts": session.scalar(sa.select(sa.func.count()).select_from(Host)),
         "active": session.scalar(sa.select(sa.func.count()).select_from(Host).where(

@@ -65,6 +65,17 @@ def live_code(session: Session, host: Host) -> ActivationCode | None:
                           .order_by(ActivationCode.id.desc()).limit(1))
 
 
+def live_codes_count(session: Session, host_ids: list[int]) -> int:
+    """How many of these hosts hold a code that still works (a new code would revoke it)."""
+    if not host_ids:
+        return 0
+    return session.scalar(sa.select(sa.func.count(sa.distinct(ActivationCode.host_id)))
+                          .where(ActivationCode.host_id.in_(host_ids),
+                                 ActivationCode.used_at.is_(None),
+                                 ActivationCode.revoked_at.is_(None),
+                                 ActivationCode.expires_at > utcnow()))
+
+
 def of_host(session: Session, host_id: int) -> list[ActivationCode]:
     return list(session.scalars(sa.select(ActivationCode)
                                 .where(ActivationCode.host_id == host_id)))

@@ -28,11 +28,13 @@ from wtforms.validators import (
     NumberRange,
     Optional,
     Regexp,
+    ValidationError,
 )
 
+from plateforme.errors import UserError
 from tenants.core.forms import REQUIRED
 from tenants.core.forms import attrs as _kw
-from tenants.core.validation import format_phone
+from tenants.core.validation import format_phone, parse_email
 from tenants.hosts.natures import CIVILITIES, CLASSEMENTS, NATURES
 
 
@@ -100,7 +102,27 @@ class AccountDetailsForm(PersonalForm):
     submit = SubmitField("Valider mes informations")
 
 
-class CredentialsForm(FlaskForm):
+class PasswordPolicyForm(FlaskForm):
+    """A form choosing a password: the policy is checked with the other fields, so every error
+    shows at once (a weak password is not reported only after the mismatch has been fixed).
+    `password_policy(password, email)` raises UserError; `email` is the form's email field, if
+    it has one."""
+
+    def __init__(self, *args, password_policy=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.password_policy = password_policy
+
+    def validate_password(self, field):
+        if self.password_policy is None or field.errors:
+            return
+        email = self.email.data if "email" in self._fields else None
+        try:
+            self.password_policy(field.data, email)
+        except UserError as refused:
+            raise ValidationError(str(refused)) from None
+
+
+class CredentialsForm(PasswordPolicyForm):
     email = EmailField("Identifiant (Courriel)", [DataRequired(REQUIRED), Length(max=254)],
                        render_kw=_kw("username", spellcheck="false"))
     password = PasswordField("Mot de passe", [DataRequired(REQUIRED), Length(max=256)],
@@ -113,6 +135,14 @@ class CredentialsForm(FlaskForm):
                             render_kw=_kw("new-password"))
     submit = SubmitField("Activer mon compte")
 
+    def validate_email(self, field):
+        try:
+            parse_email(field.data)
+        except UserError:
+            raise ValidationError("Saisissez une adresse électronique valide, par exemple "
+                                  "nom@exemple.fr.") from None
+
+
 
 class ForgotPasswordForm(FlaskForm):
     email = EmailField("Identifiant (Courriel)", [DataRequired(REQUIRED), Length(max=254)],
@@ -120,7 +150,7 @@ class ForgotPasswordForm(FlaskForm):
     submit = SubmitField("Recevoir un lien de réinitialisation")
 
 
-class NewPasswordForm(FlaskForm):
+class NewPasswordForm(PasswordPolicyForm):
     password = PasswordField("Nouveau mot de passe", [DataRequired(REQUIRED), Length(max=256)],
                              description="12 caractères au moins, sans autre contrainte : une "
                                          "phrase de plusieurs mots est idéale.",
@@ -140,17 +170,19 @@ class EmailChangeForm(FlaskForm):
     email = EmailField("Nouvel identifiant (Courriel)", [DataRequired(REQUIRED),
                                                          Length(max=254)],
                        render_kw=_kw("email", spellcheck="false"))
+    # Explicit ids: "Mon compte" shows this form beside the password form (ids unique per page).
     current_password = PasswordField("Mot de passe actuel", [DataRequired(REQUIRED)],
+                                     id="email_current_password",
                                      render_kw=_kw("current-password"))
-    submit = SubmitField("Changer mon identifiant")
+    submit = SubmitField("Changer mon identifiant", id="email_submit")
 
 
-class PasswordChangeForm(FlaskForm):
+class PasswordChangeForm(PasswordPolicyForm):
     current_password = PasswordField("Mot de passe actuel", [DataRequired(REQUIRED)],
                                      render_kw=_kw("current-password"))
     password = NewPasswordForm.password
     confirm = NewPasswordForm.confirm
-    submit = SubmitField("Changer mon mot de passe")
+    submit = SubmitField("Changer mon mot de passe", id="password_submit")
 
 
 class HebergementEditForm(HebergementForm):
@@ -178,7 +210,7 @@ class ConsoleHebergementForm(HebergementForm):
 class ClosureForm(FlaskForm):
     starts_on = DateField("Fermé du", [InputRequired(REQUIRED)], render_kw={"type": "date"})
     ends_on = DateField("au (inclus)", [InputRequired(REQUIRED)], render_kw={"type": "date"})
-    submit = SubmitField("Ajouter cette fermeture")
+    submit = SubmitField("Ajouter cette fermeture", id="closure_submit")  # under the edit form
 
 
 class HostForm(PersonalForm):
@@ -207,7 +239,7 @@ class NewHostForm(HostForm):
 
 
 class ImportForm(FlaskForm):
-    file = FileField("Fichier CSV (UTF-8, séparateur ; ou ,)")
+    file = FileField("Fichier CSV (UTF-8 ou Windows-1252, séparateur ; ou ,)")
     content = HiddenField()
     signature = HiddenField()
     preview = SubmitField("Vérifier le fichier")

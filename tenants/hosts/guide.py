@@ -3,8 +3,6 @@ collectivité's name, for it to print or publish (a document it uploads may repl
 
 from __future__ import annotations
 
-from fpdf.enums import XPos, YPos
-
 from tenants.core.pdf import Document
 from tenants.core.printing import ACCENT, GREY, Sender, quote, support_sentence
 from tenants.hosts.letter_content import CHECK_SCREEN, CODE_FIELD, SUBJECT
@@ -38,11 +36,12 @@ def guide_pdf(sender: Sender) -> bytes:
 
 def _cover(pdf: Document, sender: Sender) -> None:
     pdf.add_page()
-    pdf.set_fill_color(*ACCENT)
-    pdf.rect(0, 0, pdf.w, 95, style="F")
+    with pdf.artifact():
+        pdf.set_fill_color(*ACCENT)
+        pdf.rect(0, 0, pdf.w, 95, style="F")
     pdf.set_y(38)
     pdf.font(26, bold=True, color=(255, 255, 255))
-    pdf.block(0, 12, GUIDE_TITLE, align="C")
+    pdf.block(0, 12, GUIDE_TITLE, align="C", role="H1")
     pdf.font(13, color=(255, 255, 255))
     pdf.block(0, 7, "Taxe de séjour : déclarer et reverser en ligne", align="C")
     pdf.set_y(104 if sender.logo_png else 110)
@@ -58,7 +57,7 @@ def _cover(pdf: Document, sender: Sender) -> None:
         "comment activer votre compte, vous connecter, déclarer chaque mois vos nuitées et "
         "reverser la taxe, et où trouver de l'aide.", size=11, after=8)
     pdf.font(12, bold=True, color=ACCENT)
-    pdf.cell(0, 7, "Sommaire", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.block(0, 7, "Sommaire", role="H2")
     pdf.bullets(SECTIONS, marker="›", size=11)
 
 

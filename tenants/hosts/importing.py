@@ -1,6 +1,7 @@
 """Importing hosts and hébergements from the collectivité's CSV.
 
-UTF-8 (with or without BOM), `;` or `,` separated, a header row. Every row is checked before
+UTF-8 (with or without BOM) or, failing that, Windows-1252 (what a French Excel writes for
+"CSV (séparateur : point-virgule)"), `;` or `,` separated, a header row. Every row is checked before
 anything is written: the report names each bad row by its line number in the file, with its
 reasons, and then nothing at all is imported. Rows sharing a `reference` are one host with
 several hébergements; a `reference` already known attaches the new hébergements to that host.
@@ -10,6 +11,7 @@ exported by it).
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 from dataclasses import dataclass, field
@@ -21,6 +23,7 @@ from plateforme.errors import UserError
 from tenants.audit import journal
 from tenants.audit.journal import Actor
 from tenants.core import validation
+from tenants.core.files import french_csv
 from tenants.hosts import natures
 from tenants.hosts.models import Hebergement, Host
 
@@ -30,6 +33,17 @@ REQUIRED_COLUMNS = ("civilite", "nom", "prenom", "adresse", "code_postal", "comm
 OPTIONAL_COLUMNS = ("email", "telephone", "compte_avant_2019", "reference",
                     "hebergement_reference")
 MAX_ROWS = 20_000
+#: The encodings read, by the names spreadsheets give them in their "Save as" dialogs.
+UTF8, WINDOWS_1252 = "UTF-8", "Windows-1252"
+#: The downloadable template's example row, in the columns' order.
+EXAMPLE_ROW = {
+    "civilite": "Mme", "nom": "Martin", "prenom": "Élodie", "adresse": "12 rue des Lilas",
+    "code_postal": "07200", "commune": "Aubenas", "hebergement_nom": "Gîte des Lilas",
+    "hebergement_adresse": "12 rue des Lilas", "hebergement_code_postal": "07200",
+    "hebergement_commune": "Aubenas", "nature": "meuble", "classement": "3", "capacite": "6",
+    "email": "elodie.martin@example.fr", "telephone": "04 75 12 34 56",
+    "compte_avant_2019": "non", "reference": "H001", "hebergement_reference": "",
+}
 
 
 @dataclass
@@ -43,6 +57,7 @@ class RowError:
 
 @dataclass
 class ImportReport:
+    encoding: str = UTF8
     hosts_created: int = 0
     hosts_updated: int = 0
     hebergements_created: int = 0
@@ -67,13 +82,32 @@ class ImportRejected(UserError):
         self.report = report
 
 
-def read_rows(data: bytes) -> tuple[list[str], list[tuple[int, dict]]]:
-    """Decode and split the file; raise UserError for a file that is not a usable CSV."""
+def template_csv() -> bytes:
+    """The header the importer expects and one example row, as the product writes CSV (and
+    reads it back)."""
+    columns = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
+    return french_csv(columns, [[EXAMPLE_ROW[c] for c in columns]])
+
+
+def decode(data: bytes) -> tuple[str, str]:
+    """The file's text and the encoding it was read in: UTF-8 when it is valid UTF-8 (bytes
+    with accents in Windows-1252 almost never are), else Windows-1252."""
     try:
-        text = data.decode("utf-8-sig")
+        return data.decode("utf-8-sig"), UTF8
     except UnicodeDecodeError:
-        raise UserError(
-            "Le fichier n'est pas encodé en UTF-8 : enregistrez-le en « CSV UTF-8 ».") from None
+        pass
+    if data.startswith(codecs.BOM_UTF8):
+        raise UserError("Le fichier annonce l'encodage UTF-8 mais contient des caractères "
+                        "invalides : enregistrez-le de nouveau en « CSV UTF-8 ».")
+    try:
+        return data.decode("cp1252"), WINDOWS_1252
+    except UnicodeDecodeError:
+        raise UserError("Le fichier n'est encodé ni en UTF-8 ni en Windows-1252 : "
+                        "enregistrez-le en « CSV UTF-8 ».") from None
+
+
+def read_rows(text: str) -> tuple[list[str], list[tuple[int, dict]]]:
+    """Split the decoded file; raise UserError for a file that is not a usable CSV."""
     if not text.strip():
         raise UserError("Le fichier est vide.")
     if "\x00" in text:  # a spreadsheet's binary file, not its CSV (and no database stores it)
@@ -173,8 +207,9 @@ def _parse_yes_no(value: str) -> bool:
 
 def import_hosts(session: Session, data: bytes) -> ImportReport:
     """Check everything, then write everything (the caller commits) or raise ImportRejected."""
-    _header, rows = read_rows(data)
-    report = ImportReport()
+    text, encoding = decode(data)
+    _header, rows = read_rows(text)
+    report = ImportReport(encoding=encoding)
     checked: list[_HostRow] = []
     for line, row in rows:
         host_row, reasons = _check_row(line, row)

@@ -7,8 +7,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from fpdf.enums import XPos, YPos
-
 from tenants.core.dates import french_date
 from tenants.core.pdf import Document
 from tenants.core.printing import ACCENT, GREY, NBSP, Sender, quote, support_sentence
@@ -28,7 +26,8 @@ def letters_pdf(letters: Sequence[IssuedLetter], sender: Sender, *,
     pdf.set_auto_page_break(True, margin=12)
     today = today or date.today()
     for letter in letters:
-        _letter_page(pdf, letter, sender, today)
+        with pdf.group("Sect"):
+            _letter_page(pdf, letter, sender, today)
     return pdf.bytes()
 
 
@@ -47,9 +46,10 @@ def _letter_page(pdf: Document, letter: IssuedLetter, sender: Sender, today: dat
 
     pdf.set_y(max(pdf.get_y() + 6, 92))
     pdf.font(10)
-    pdf.cell(0, 5, f"Le {french_date(today)}", align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.block(0, 5, f"Le {french_date(today)}", align="R")
     pdf.ln(4)
-    pdf.paragraph((f"Objet{NBSP}:",), f" {SUBJECT}", after=5)
+    with pdf.marked("H1"):
+        pdf.paragraph((f"Objet{NBSP}:",), f" {SUBJECT}", after=5)
 
     salutation = {"Mme": "Madame", "M.": "Monsieur"}.get(letter.civility, "Madame, Monsieur")
     pdf.paragraph(f"{salutation},", after=3)

@@ -13,7 +13,8 @@ commits once the file is safely handed over: a file that could not be written re
 
 from __future__ import annotations
 
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
@@ -35,9 +36,43 @@ from tenants.hosts.models import ActivationCode, Host, LetterBatch
 
 CSV_COLUMNS = ("reference", "civilite", "nom", "prenom", "adresse_ligne_1", "adresse_ligne_2",
                "code_activation", "url_activation", "date_expiration")
+
+
 def may_receive(host: Host) -> bool:
     """The same rule as `recipients`, for one host chosen by hand."""
     return host.password_hash is None and host.disabled_at is None and not host.legacy
+
+
+def why_not(host: Host) -> str:
+    """Why `may_receive` refuses this host, as the agent reads it."""
+    if host.disabled_at is not None:
+        return "compte désactivé"
+    if host.password_hash is not None:
+        return "compte déjà actif"
+    return "compte d'avant 2019 : l'hébergeur réinitialise son mot de passe"
+
+
+@dataclass
+class LetterPlan:
+    """What producing letters for hosts chosen by hand would do, told before it is done: an
+    earlier letter stops working the moment a new code is issued, and the agent may have just
+    printed it."""
+
+    recipients: list[Host]
+    skipped: list[tuple[Host, str]]   # (host, why_not)
+    revoked: int                      # live codes that the new ones replace
+
+    @property
+    def recipient_ids(self) -> list[int]:
+        return [host.id for host in self.recipients]
+
+
+def plan(session: Session, host_ids: list[int]) -> LetterPlan:
+    hosts = list(session.scalars(sa.select(Host).where(Host.id.in_(host_ids))
+                                 .order_by(*POSTAL_ORDER))) if host_ids else []
+    recipients_ = [h for h in hosts if may_receive(h)]
+    return LetterPlan(recipients_, [(h, why_not(h)) for h in hosts if not may_receive(h)],
+                      codes.live_codes_count(session, [h.id for h in recipients_]))
 
 
 #: Letters come out sorted for the post office: by postal code, then name.
@@ -140,8 +175,16 @@ def batches(session: Session) -> list[LetterBatch]:
                                 .limit(20)))
 
 
-def take(session: Session, batch_id: int, by: Actor) -> tuple[bytes, str] | None:
-    """The file, once: it is erased as it is handed over (content, file name)."""
+@dataclass
+class TakenFile:
+    content: bytes
+    filename: str
+    letters: int
+    codes_until: date   # the codes it carries expire then (the letters say so too)
+
+
+def take(session: Session, batch_id: int, by: Actor, days: int) -> TakenFile | None:
+    """The file, once: it is erased as it is handed over."""
     batch = session.get(LetterBatch, batch_id, with_for_update=True)
     if batch is None or batch.content is None:
         return None
@@ -149,4 +192,5 @@ def take(session: Session, batch_id: int, by: Actor) -> tuple[bytes, str] | None
     batch.content, batch.downloaded_at = None, utcnow()
     journal.record(session, "letters.downloaded", by, target=f"lot n° {batch.id}",
                    format=batch.fmt)
-    return content, f"courriers-{batch.id}.{batch.fmt}"
+    return TakenFile(content, f"courriers-{batch.id}.{batch.fmt}", batch.produced,
+                     (batch.ready_at + timedelta(days=days)).date())

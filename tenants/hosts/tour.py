@@ -21,7 +21,9 @@ TOUR = tuple(TourStep(order, *step) for order, step in zip(range(10, 70, 10), (
      "Téléchargez le guide de la télédéclaration de votre collectivité et vos états "
      "récapitulatifs de déclaration."),
     ("actualites", "Actualités",
-     "Votre collectivité y publie ses informations et le numéro de son service technique."),
+     "Votre collectivité y publie ses informations. Le numéro de son service technique figure "
+     "en bas de chaque page."),
     ("besoin-d-aide", "Besoin d'aide",
-     "Retrouvez cette visite guidée et les tutoriels de votre collectivité."),
+     "Retrouvez cette visite guidée et, dès qu'elle en publie, les tutoriels de votre "
+     "collectivité."),
 ), strict=True))

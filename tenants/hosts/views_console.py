@@ -128,33 +128,78 @@ def host_action(host_id, action):
     if not ActionForm().validate_on_submit():
         abort(400)
     if action is admin.HostAction.COURRIER:
-        return _letters([host], request.form.get("format", "pdf"))
+        return _host_letter(host)
     done = db.attempt(admin.act, db.session, current_keys(), host, action, actor(),
                       current_app.config["PASSWORD_RESET_MINUTES"])
     flash(done.error or done.value, "error" if done.error else "success")
     return redirect(url_for(".host_detail", host_id=host.id))
 
 
+def _host_letter(host):
+    """One host's letter, at once (a page of PDF); selections go through `letter_batches`.
+    A code still working is replaced only once the agent confirmed it."""
+    chosen = letters.plan(db.session, [host.id])
+    back = redirect(url_for(".host_detail", host_id=host.id))
+    if not chosen.recipients:
+        flash(f"Aucun courrier : {chosen.skipped[0][1]}.", "error")
+        return back
+    if chosen.revoked and request.form.get("revoke_ok") != "y":
+        flash("Courrier non produit : cet hébergeur a un code d'activation encore valable. "
+              "Cochez la case pour confirmer qu'il cessera de fonctionner.", "error")
+        return back
+    done = db.attempt(letters.produce, db.session, current_keys(), chosen.recipients, "pdf",
+                      current_app.config["ACTIVATION_CODE_DAYS"], actor())
+    if not done.ok:
+        flash(done.error, "error")
+        return back
+    content, (letter,) = done.value
+    flash(f"Courrier produit pour {host.full_name} (PDF) : nouveau code valable jusqu'au "
+          f"{letter.expires_on.strftime('%d/%m/%Y')}"
+          + (" ; le code précédent ne fonctionne plus." if chosen.revoked else "."), "success")
+    return download(content, "courriers.pdf")
+
+
 @bp.post(f"{PREFIX}/courriers")
 @agent_required()
 def selection_letters():
-    """Letters for the hosts ticked in the list (each gets a new code)."""
+    """Letters for the hosts ticked in the list: first what it will do (who is skipped and why,
+    how many codes still working it revokes, to be confirmed), then the batch, prepared by a
+    task."""
     if not ActionForm().validate_on_submit():
         abort(400)
     ids = [int(i) for i in request.form.getlist("host") if i.isdigit() and len(i) < 10]
-    selected = db.session.query(Host).filter(Host.id.in_(ids)).all() if ids else []
-    if not selected:
+    if not ids:
         flash("Cochez au moins un hébergeur.", "error")
         return redirect(url_for(".host_list"))
-    eligible = [h.id for h in selected if letters.may_receive(h)]
-    if not eligible:
-        flash(NO_LETTER, "error")
-        return redirect(url_for(".host_list"))
-    db.attempt(letters.request_batch, db.session, eligible, request.form.get("format", "pdf"),
-               actor())
-    flash(f"Courriers en préparation pour {len(eligible)} hébergeur(s) : chacun reçoit un "
-          "nouveau code. Le fichier apparaît ci-dessous dès qu'il est prêt.", "success")
-    return redirect(url_for(".letter_batches"))
+    fmt = "csv" if request.form.get("format") == "csv" else "pdf"
+    chosen = letters.plan(db.session, ids)
+    error = None
+    if request.form.get("confirm") and chosen.recipients:
+        error = _revocation_unconfirmed(chosen.revoked)
+        if error is None:
+            db.attempt(letters.request_batch, db.session, chosen.recipient_ids, fmt, actor())
+            flash(_batch_requested(len(chosen.recipients), fmt, chosen.revoked), "success")
+            return redirect(url_for(".letter_batches"))
+    return render_template("hosts/console/letters_confirm.html", plan=chosen, fmt=fmt,
+                           error=error, host_ids=ids)
+
+
+def _revocation_unconfirmed(revoked: int) -> str | None:
+    """The refusal when codes still working would be revoked without the agent's say-so (or
+    more of them than the agent was shown)."""
+    shown = request.form.get("revoked", "")
+    if not revoked or (request.form.get("revoke_ok") == "y" and shown.isdigit()
+                       and int(shown) >= revoked):
+        return None
+    return (f"Confirmez que {revoked} code(s) d'activation déjà envoyé(s) cesseront de "
+            "fonctionner : cochez la case avant de produire les courriers.")
+
+
+def _batch_requested(count: int, fmt: str, revoked: int) -> str:
+    revoked_text = (f" ; {revoked} code(s) envoyé(s) auparavant cesseront de fonctionner"
+                    if revoked else "")
+    return (f"Courriers en préparation : {count} courrier(s) {fmt.upper()}, chacun avec un "
+            f"nouveau code{revoked_text}. Le fichier apparaît ci-dessous dès qu'il est prêt.")
 
 
 @bp.get(f"{PREFIX}/courriers")
@@ -169,33 +214,20 @@ def letter_batches():
 @bp.post(f"{PREFIX}/courriers/<int:batch_id>/telecharger")
 @agent_required()
 def letter_batch_download(batch_id):
-    """A POST, not a link: taking the file erases it (it holds live codes)."""
+    """A POST, not a link: taking the file erases it (it holds live codes). What was taken is
+    said on the next page the agent opens (this answer is the file)."""
     if not ActionForm().validate_on_submit():
         abort(400)
-    taken = db.attempt(letters.take, db.session, batch_id, actor()).value
+    taken = db.attempt(letters.take, db.session, batch_id, actor(),
+                       current_app.config["ACTIVATION_CODE_DAYS"]).value
     if taken is None:
         flash("Ce fichier n'est plus disponible : il a déjà été téléchargé ou a été effacé "
               "après 24 heures. Produisez de nouveaux courriers si besoin.", "error")
         return redirect(url_for(".letter_batches"))
-    content, filename = taken
-    return download(content, filename)
-
-
-NO_LETTER = ("Aucun courrier : les hébergeurs choisis ont déjà un compte actif, sont "
-             "désactivés ou doivent réinitialiser leur mot de passe.")
-
-
-def _letters(selected, fmt):
-    """One host's letter, at once (a page of PDF); selections go through `letter_batches`."""
-    eligible = [h for h in selected if letters.may_receive(h)]
-    if not eligible:
-        flash(NO_LETTER, "error")
-        return redirect(request.referrer or url_for(".host_list"))
-    fmt = "csv" if fmt == "csv" else "pdf"
-    done = db.attempt(letters.produce, db.session, current_keys(), eligible, fmt,
-                      current_app.config["ACTIVATION_CODE_DAYS"], actor())
-    content, _issued = done.value
-    return download(content, f"courriers.{fmt}")
+    flash(f"Lot n° {batch_id} téléchargé ({taken.filename}) : {taken.letters} courrier(s), "
+          f"codes valables jusqu'au {taken.codes_until.strftime('%d/%m/%Y')}. Le fichier est "
+          "effacé du serveur : gardez votre copie jusqu'à l'envoi.", "success")
+    return download(taken.content, taken.filename)
 
 
 # --- import -------------------------------------------------------------------------------
@@ -228,7 +260,14 @@ def host_import():
             if error is None:
                 content, form.signature.data = carry(data)
     return render_template("hosts/console/import.html", form=form, report=report, error=error,
-                           content=content)
+                           content=content, importing=importing, natures=natures.NATURES,
+                           classements=natures.CLASSEMENTS)
+
+
+@bp.get(f"{PREFIX}/import/modele.csv")
+@agent_required()
+def import_template():
+    return download(importing.template_csv(), "modele-import-hebergeurs.csv")
 
 
 def _dry_run(data: bytes):
@@ -274,6 +313,12 @@ def acceptances_panel(kind: str) -> str:
     """The collectivité's legal-text page's panel: acceptances per version."""
     return render_template("hosts/console/_acceptances.html", kind=kind,
                            stats=admin.acceptance_stats(db.session, kind))
+
+
+def publish_notice(kind: str) -> str:
+    """The confirmation of a new version of a legal text: how many hosts it stops."""
+    return render_template("hosts/console/_publish_notice.html", kind=kind,
+                           accounts=admin.active_accounts(db.session))
 
 
 @bp.get("/admin/textes/<kind>/<int:version>/en-attente")

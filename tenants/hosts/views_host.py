@@ -10,13 +10,13 @@ from plateforme.limits import limit
 from plateforme.routing import TenantBlueprint
 from tenants.access.identity import current_host, security_event, sign_in
 from tenants.access.rules import host_required
-from tenants.collectivite import documents, news, settings, tutorials
+from tenants.collectivite import documents, legal, news, settings, tutorials
 from tenants.collectivite.models import Document
 from tenants.core.files import download
 from tenants.core.forms import ActionForm
 from tenants.core.navigation import tour_steps
 from tenants.core.pages import get_or_404
-from tenants.hosts import profile
+from tenants.hosts import accounts, profile
 from tenants.hosts.forms import (
     ClosureForm,
     EmailChangeForm,
@@ -90,7 +90,9 @@ def _change_email(host, current_password: str, new_email: str) -> None:
 @limit("10 per 15 minutes")
 @host_required
 def password():
-    form = PasswordChangeForm()
+    host, collectivite = current_host(), settings.display_name(db.session)
+    form = PasswordChangeForm(password_policy=lambda password, _email: accounts.check_password(
+        host, password, collectivite))
     if form.validate_on_submit():
         done = db.attempt(_change_password, current_host(), form.current_password.data,
                           form.password.data)
@@ -208,9 +210,13 @@ def document(document_id, filename):
 
 
 @bp.get("/aide")
-@host_required
+@host_required(before_cgu=True)
 def help_page():
-    return render_template("hosts/host/help.html", tutorials=tutorials.ordered(db.session))
+    """Open before the texts are accepted (whom to call about them); what lies behind the gate
+    is offered only once they are."""
+    texts_pending = bool(legal.pending(db.session, current_host().id))
+    return render_template("hosts/host/help.html", tutorials=tutorials.ordered(db.session),
+                           texts_pending=texts_pending, support_in_page=True)
 
 
 @bp.get("/aide/visite-guidee")

@@ -5,6 +5,7 @@ activation ("Activer mon compte")."""
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 
@@ -25,6 +26,7 @@ from tenants.access.rules import public, safe_next
 from tenants.collectivite import news, settings
 from tenants.core.forms import ActionForm
 from tenants.core.keys import current_keys
+from tenants.core.validation import normalised_email
 from tenants.hosts import accounts, activation, profile
 from tenants.hosts.forms import (
     AccountDetailsForm,
@@ -57,7 +59,7 @@ def _home_page(form: LoginForm, error: str | None = None, status: int = 200):
 def index():
     if current_host() is not None:
         return redirect(url_for("dashboard.index"))
-    return _home_page(LoginForm())
+    return _home_page(LoginForm(email=session.pop("login_email", None)))
 
 
 # --- logging in and out -------------------------------------------------------------------
@@ -141,7 +143,9 @@ def reset():
     if host is None:
         session.pop("reset_token", None)
         return render_template("hosts/public/auth/reset_invalid.html"), 400
-    form = NewPasswordForm()
+    collectivite = settings.display_name(db.session)
+    form = NewPasswordForm(password_policy=lambda password, _email: accounts.check_password(
+        host, password, collectivite))
     error = None
     if form.validate_on_submit():
         done = db.attempt(_reset, host, form.password.data)
@@ -214,6 +218,17 @@ def details():
                            error=error)
 
 
+@activation_bp.post("/retour")
+@public
+def back():
+    """Back to step 1 (a code typed wrongly shows someone else's details): the browser forgets
+    the code, so steps 2 and 3 open again only with a code typed anew."""
+    if ActionForm().validate_on_submit():
+        for key in ("activation_code", "activation_sent_to"):
+            session.pop(key, None)
+    return redirect(url_for(".code"))
+
+
 @activation_bp.route("/identifiants", methods=["GET", "POST"])
 @limit("10 per 15 minutes")
 @public
@@ -221,13 +236,15 @@ def credentials():
     code = _pending_code()
     if code is None:
         return redirect(url_for(".code"))
-    form = CredentialsForm()
+    collectivite = settings.display_name(db.session)
+    form = CredentialsForm(password_policy=lambda password, email: accounts.check_password(
+        code.host, password, collectivite, email=normalised_email(email)))
     if request.method != "POST" and code.host.email:
         form.email.data = code.host.email
     error = None
     if form.validate_on_submit():
         done = db.attempt(activation.request_activation, db.session, current_keys(), code,
-                          form.email.data, form.password.data, settings.display_name(db.session))
+                          form.email.data, form.password.data, collectivite)
         if done.ok:
             session["activation_sent_to"] = done.value
             return redirect(url_for(".sent"))
@@ -242,8 +259,14 @@ def sent():
     """The same page whatever the address typed: only its mailbox tells more."""
     if _pending_code() is None or "activation_sent_to" not in session:
         return redirect(url_for(".code"))
-    return render_template("hosts/public/activation/sent.html",
-                           email=session["activation_sent_to"], hours=activation.CONFIRM_HOURS)
+    email = session["activation_sent_to"]
+    config = current_app.config
+    outbox = message = None
+    if config["ENV_NAME"] == "development" and config["MAIL_BACKEND"] == "file":
+        outbox = Path(config["MAIL_OUTBOX_DIR"])
+        message = activation.latest_in_outbox(outbox, email)
+    return render_template("hosts/public/activation/sent.html", email=email,
+                           hours=activation.CONFIRM_HOURS, outbox=outbox, message=message)
 
 
 @activation_bp.get("/confirmer/<token>")
@@ -271,6 +294,9 @@ def confirm():
         if done.ok:
             for key in ("activation_token", "activation_code", "activation_sent_to"):
                 session.pop(key, None)
+            # The login page offers the address just confirmed; from the session, never in a
+            # URL that a Referer or a history could give away.
+            session["login_email"] = code.host.email
             flash("Votre compte est activé. Connectez-vous avec votre courriel et votre "
                   "nouveau mot de passe.", "success")
             return redirect(url_for("home.index"))

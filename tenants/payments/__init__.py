@@ -16,8 +16,9 @@ def period_label(key: str) -> str:
 
 
 def init_app(app) -> None:
+    from tenants.core.dashboard import add_home_panel
     from tenants.core.navigation import add_panel
-    from tenants.payments import commands, views_console, views_host
+    from tenants.payments import commands, home, views_console, views_host
     from tenants.payments.ledger import Means, PaymentStatus
 
     app.register_blueprint(views_host.bp)
@@ -30,7 +31,7 @@ def init_app(app) -> None:
     add_panel(app, "hosts.dashboard", views_host.dashboard_panel)
     add_panel(app, "hosts.documents", views_host.documents_panel)
     add_panel(app, "console.host_detail", views_console.host_panel)
-    add_panel(app, "console.home", views_console.home_panel)
+    add_home_panel(app, 60, home.panel)
     add_menu_entry(app, "host", MenuEntry("Mes paiements", "payments.index", 17,
                                           blueprint="payments"))
     add_menu_entry(app, "console", MenuEntry("Paiements", "console_payments.index", 23,

@@ -60,7 +60,7 @@ def quittance_pdf(q: Quittance) -> bytes:
     pdf.block(0, 4.5, f"Taxe de séjour — espace hébergeur\n{q.sender.home_url}")
     pdf.ln(5)
     pdf.font(14, bold=True, color=ACCENT)
-    pdf.block(0, 7, TITLE, align="C")
+    pdf.block(0, 7, TITLE, align="C", role="H1")
     pdf.font(10.5, bold=True)
     pdf.block(0, 5.5, f"Quittance n°{NBSP}{q.number}", align="C")
     pdf.font(9.5, color=GREY)
@@ -77,7 +77,7 @@ def quittance_pdf(q: Quittance) -> bytes:
         pdf.paragraph((f"{label} :",), f" {value}", after=1)
     pdf.ln(2)
     pdf.font(11, bold=True, color=ACCENT)
-    pdf.block(0, 6, "Ce paiement règle")
+    pdf.block(0, 6, "Ce paiement règle", role="H2")
     pdf.ln(1)
     if q.lines:
         _table(pdf, q)

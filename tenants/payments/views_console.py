@@ -155,9 +155,3 @@ def host_panel(host, **_context) -> str:
     """On the host's page of the console: their account in one line."""
     found = paying.account(db.session, host, utcnow(), _minutes())
     return render_template("payments/console/_host_panel.html", host=host, account=found)
-
-
-def home_panel(**_context) -> str:
-    collected, outstanding = accounts.totals(db.session)
-    return render_template("payments/console/_home.html", collected=collected,
-                           outstanding=outstanding)

@@ -54,7 +54,7 @@ def _start(session: Session, host: Host, document: RecoveryDocument, title: str,
     pdf.block(0, 5, f"Le {french_date(today)}")
     pdf.ln(2)
     pdf.font(14, bold=True, color=ACCENT)
-    pdf.block(0, 7, title)
+    pdf.block(0, 7, title, role="H1")
     pdf.font(10, bold=True)
     pdf.block(0, 5.5, f"Référence{NBSP}: {document.reference}")
     pdf.ln(2)

@@ -167,8 +167,3 @@ def host_panel(host, **_context) -> str:
     return render_template("recovery/console/_host_panel.html", host=host,
                            cases=procedure.cases_of(db.session, host.id), Step=procedure.Step,
                            Kind=procedure.Kind)
-
-
-def home_panel(**_context) -> str:
-    return render_template("recovery/console/_home.html", totals=procedure.totals(db.session),
-                           today=len(procedure.documents_of_day(db.session, paris_today())))

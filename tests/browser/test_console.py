@@ -83,6 +83,9 @@ def test_an_administrators_day(live_server, browser, tmp_path):
     page.get_by_label("Choisir Louis Petit").check()
     page.get_by_label("Format").select_option("csv")
     page.get_by_role("button", name="Produire les courriers").click()
+    expect(page.locator("body")).to_contain_text("2 courrier(s) CSV seront produits")
+    checked(page, visited)
+    page.get_by_role("button", name="Produire 2 courrier(s)").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Courriers préparés")
     checked(page, visited)
     with page.expect_download() as download:
@@ -138,6 +141,8 @@ def test_an_administrators_day(live_server, browser, tmp_path):
     page.get_by_role("button", name="Prévisualiser").click()
     checked(page, visited)
     page.get_by_role("button", name="Publier comme nouvelle version").click()
+    page.get_by_label("Je confirme la publication", exact=False).check()
+    page.get_by_role("button", name="Publier la nouvelle version").click()
     expect(page.locator("body")).to_contain_text("nouvelle version publiée")
     page.get_by_role("link", name="1 compte(s) actif(s)").click()
     expect(page.locator("body")).to_contain_text("Élodie Martin")

@@ -237,6 +237,8 @@ FACTORIES = {
     models.LoginThrottle: ("key_digest", _simple(models.LoginThrottle, "key_digest")),
     models.Acceptance: ("sha256", _acceptance),
     models.Settings: None,  # one row per collectivité: see test_settings_are_separate
+    models.AccessibilityStatement: ("auditor", _simple(models.AccessibilityStatement,
+                                                       "auditor")),
     models.LegalGridLine: ("label", _simple(models.LegalGridLine, "label", year=1999,
                                             category=1, floor=Decimal("0.70"),
                                             ceiling=Decimal("4.90"), unit="€")),

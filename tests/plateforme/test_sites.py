@@ -49,6 +49,7 @@ def test_the_apex_and_www_get_the_platforms_landing_page(app, host):
     assert response.status_code == 200
     assert "<h1>taxesejour.fr</h1>" in response.text
     assert 'lang="fr"' in response.text
+    assert response.text.count('href="/accessibilite"') == 1  # in the footer, once
 
 
 def test_an_unknown_subdomain_gets_a_french_404_linking_to_the_apex(app):
@@ -58,12 +59,35 @@ def test_an_unknown_subdomain_gets_a_french_404_linking_to_the_apex(app):
     assert f'href="http://{TEST_DOMAIN}/"' in response.text
 
 
-@pytest.mark.parametrize("host", ["evil.example", "localhost", "127.0.0.1", "[::1]",
-                                  f"{TEST_DOMAIN}.evil.example", "", "bad host"])
-def test_any_other_host_gets_400(app, host):
+@pytest.mark.parametrize("host", ["evil.example", "localhost.evil.example", "127.0.0.1.nip.io",
+                                  f"{TEST_DOMAIN}.evil.example", "", "bad host", "[zz]"])
+def test_any_other_host_gets_400_without_even_a_stylesheet(app, host):
     response = app.test_client().get("/", headers={"Host": host})
     assert response.status_code == 400
     assert "Requête invalide" in response.text
+    css = app.test_client().get("/static/css/app.css", headers={"Host": host})
+    css.close()
+    assert css.status_code == 400
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "127.0.0.1:5000", "localhost:5000", "LOCALHOST.",
+                                  "[::1]:5000", "[2001:db8::7]", "192.0.2.10"])
+def test_the_servers_bare_address_gets_a_styled_page_linking_to_the_apex(app, make_tenant,
+                                                                         monkeypatch, host):
+    """What `flask run` prints (http://127.0.0.1:5000) leads to the platform, and to no data."""
+    make_tenant("vallee-verte", "Vallée Verte")
+    monkeypatch.setitem(app.config, "PUBLIC_PORT", "5077")
+    response = app.test_client().get("/", headers={"Host": host})
+    assert response.status_code == 404
+    assert "<h1>Aucun espace à cette adresse</h1>" in response.text
+    assert f'<a href="http://{TEST_DOMAIN}:5077/">' in response.text
+    assert "Vallée Verte" not in response.text and "vallee-verte" not in response.text
+    stylesheet = '<link rel="stylesheet" href="/static/css/app.css">'
+    assert stylesheet in response.text
+    css = app.test_client().get("/static/css/app.css", headers={"Host": host})
+    css.close()
+    assert css.status_code == 200 and css.mimetype == "text/css"
+    assert app.test_client().get("/marque/couleurs.css", headers={"Host": host}).status_code == 404
 
 
 def test_a_suspended_collectivite_gets_a_french_503(app, make_tenant):

@@ -504,7 +504,8 @@ def build_world(app, utc_clock, clock) -> World:
     with db.tenant_context(tenant):
         petit = db.session.scalar(sa.select(Host.id).where(Host.last_name == "Petit"))
         db.session.rollback()
-    world.admin.post("/admin/hebergeurs/courriers", {"host": str(petit), "format": "pdf"},
+    world.admin.post("/admin/hebergeurs/courriers", {"host": str(petit), "format": "pdf",
+                                                     "confirm": "y"},
                      page="/admin/hebergeurs/")
     batch = re.search(r"/admin/hebergeurs/courriers/(\d+)/telecharger",
                       world.admin.get("/admin/hebergeurs/courriers").text)

@@ -177,7 +177,7 @@ def many_rows(header: str, row: str, count: int) -> bytes:
 def test_the_hosts_csv_reader_reads_or_refuses_in_french(data):
     """`flask hosts import` and the console's import read through it: rows or a UserError."""
     try:
-        _header, rows = hosts_importing.read_rows(data)
+        _header, rows = hosts_importing.read_rows(hosts_importing.decode(data)[0])
     except UserError as refusal:
         refused_in_french(refusal)
         return

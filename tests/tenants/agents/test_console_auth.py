@@ -37,7 +37,10 @@ def test_the_first_administrator_joins_and_enrols(app, tenant, console, clock):
     assert done.headers["Location"] == "/admin/double-authentification"
     enrol = console.get("/admin/double-authentification")
     assert "<svg" in enrol.text and "Code QR" in enrol.text
-    secret = re.search(r'<code class="secret">([A-Z2-7]+)</code>', enrol.text).group(1)
+    key = re.search(r'<code class="secret">(.+?)</code>', enrol.text).group(1)
+    groups = re.findall(r"<span>([A-Z2-7]+)</span>", key)
+    assert {len(g) for g in groups[:-1]} == {4}  # "ABCD EFGH …" to read and type
+    secret = "".join(groups)
     wrong = console.post("/admin/double-authentification", {"code": "000000"})
     assert any("Code incorrect" in m for m in messages(wrong.text))
     clock.tick()

@@ -56,7 +56,8 @@ def test_the_journal_searches_and_exports(as_admin, tenant):
     as_admin.post("/admin/agents", {"name": "Chloé", "email": "chloe@vallee-verte.fr",
                                     "role": "agent"})
     page = as_admin.get("/admin/journal?q=chloe")
-    assert "agent.invited" in page.text and "console.login_success" not in page.text
+    assert "a invité un agent : chloe@vallee-verte.fr" in page.text
+    assert "s'est connecté(e) à la console" not in page.text
     export = as_admin.get("/admin/journal.csv?action=agent")
     rows = list(csv.reader(io.StringIO(export.data.decode("utf-8-sig")), delimiter=";"))
     assert rows[0] == list(audit.CSV_COLUMNS)

@@ -120,8 +120,13 @@ def test_cgu_draft_preview_publish_and_acceptance_counts(app, as_admin, tenant, 
     assert "<strong>règles</strong>" in preview.text
     with db.tenant_context(tenant):
         assert legal.current(db.session, "cgu").version == 1  # a preview publishes nothing
-    published = as_admin.post("/admin/textes/cgu", {"body": "# CGU v2\n\nNouvelles **règles** "
-                                                            "du service.", "publish": "y"})
+    body = "# CGU v2\n\nNouvelles **règles** du service."
+    asked = as_admin.post("/admin/textes/cgu", {"body": body, "publish": "y"})
+    assert "Je confirme la publication" in asked.text  # a confirmation step first
+    with db.tenant_context(tenant):
+        assert legal.current(db.session, "cgu").version == 1
+    published = as_admin.post("/admin/textes/cgu", {"body": body, "confirm": "y",
+                                                    "confirmed": "y"})
     assert published.status_code == 302
     assert logged_in.get("/tableau-de-bord").headers["Location"] == "/cgu"
     stats = as_admin.get("/admin/textes/cgu").text

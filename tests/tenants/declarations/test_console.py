@@ -274,7 +274,7 @@ def test_a_hosts_full_history(as_agent, july):
     page = as_agent.get(f"/admin/declarations/hebergeurs/{martin}")
     assert page.status_code == 200
     html = page.text
-    assert "Déclarations de Élodie Martin" in html and "Chambres du Moulin" not in html
+    assert "Déclarations d&#39;Élodie Martin" in html and "Chambres du Moulin" not in html
     periods = {row[0]: row[1:4] for row in table(html, "Les périodes de « Gîte des Lilas »")[1:]}
     assert list(periods) == [f"{month} 2026" for month in (
         "août", "juillet", "juin", "mai", "avril", "mars", "février", "janvier")]

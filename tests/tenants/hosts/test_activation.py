@@ -111,7 +111,7 @@ def test_a_weak_password_is_refused_and_nothing_changes(client, imported):
     weak = client.post("/activation/identifiants",
                        {"email": "e.martin@example.fr", "password": "azertyuiop12",
                         "confirm": "azertyuiop12"})
-    assert any("trop courant" in m for m in messages(weak.text))
+    assert weak.status_code == 200 and "trop courant" in unescape(weak.text)
     assert mail.outbox(client.app) == []
 
 
@@ -211,3 +211,93 @@ def confirm(client, link):
     client.get(link)
     return client.post("/activation/confirmation", page="/activation/confirmation",
                        follow_redirects=True)
+
+
+def test_every_password_error_shows_at_once(client, imported):
+    code = issue(imported, "Martin")
+    client.post("/activation/", {"code": code})
+    page = client.post("/activation/identifiants",
+                       {"email": "e.martin@example.fr", "password": "motdepasse",
+                        "confirm": "motdepasse2"})
+    text = unescape(page.text)
+    assert "Le mot de passe doit contenir au moins 12 caractères." in text
+    assert "Les deux mots de passe diffèrent." in text
+    assert "Le formulaire contient 2 erreur(s)" in text
+    common = unescape(client.post("/activation/identifiants",
+                                  {"email": "pas une adresse", "password": "azertyuiop12",
+                                   "confirm": "azertyuiop13"}).text)
+    for reason in ("trop courant", "Les deux mots de passe diffèrent",
+                   "Saisissez une adresse électronique valide"):
+        assert reason in common, reason
+    assert mail.outbox(client.app) == []
+
+
+def test_step_2_goes_back_to_step_1_and_forgets_the_code(client, imported):
+    code = issue(imported, "Martin")
+    client.post("/activation/", {"code": code})
+    details = unescape(client.get("/activation/informations").text)
+    assert 'action="/activation/retour"' in details
+    assert "Revenir à l'étape précédente" in details
+    back = client.post("/activation/retour", page="/activation/informations")
+    assert back.status_code == 302 and back.headers["Location"].endswith("/activation/")
+    # The browser no longer holds the code: steps 2 and 3 need it typed again.
+    assert client.get("/activation/informations").headers["Location"].endswith("/activation/")
+    assert client.get("/activation/identifiants").headers["Location"].endswith("/activation/")
+    assert client.post("/activation/retour", csrf=False).status_code == 400
+    client.post("/activation/", {"code": code})
+    assert client.get("/activation/informations").status_code == 200
+    step3 = unescape(client.get("/activation/identifiants").text)
+    assert '<a href="/activation/informations">Revenir à l\'étape précédente</a>' in step3
+
+
+def test_after_activation_the_login_page_offers_the_address_from_the_session(client,
+                                                                             imported):
+    code = issue(imported, "Martin")
+    client.post("/activation/", {"code": code})
+    client.post("/activation/identifiants",
+                {"email": "Elodie@Example.fr", "password": PASSWORD, "confirm": PASSWORD})
+    client.get(last_link(client.app, "elodie@example.fr"))
+    done = client.post("/activation/confirmation", page="/activation/confirmation")
+    assert done.headers["Location"] == "/"  # nothing of the address in the URL
+    login = client.get("/").text
+    assert re.search(r'<input[^>]*name="email"[^>]*value="elodie@example.fr"', login) or \
+        re.search(r'<input[^>]*value="elodie@example.fr"[^>]*name="email"', login)
+    assert 'value="elodie@example.fr"' not in client.get("/").text  # offered once
+
+
+def _sent_page(client, imported):
+    code = issue(imported, "Martin")
+    client.post("/activation/", {"code": code})
+    return client.post("/activation/identifiants",
+                       {"email": "elodie@example.fr", "password": PASSWORD,
+                        "confirm": PASSWORD}, follow_redirects=True)
+
+
+def test_the_development_outbox_link_is_absent_outside_development(client, imported, app,
+                                                                   monkeypatch, tmp_path):
+    page = _sent_page(client, imported)
+    assert "Plus qu'une étape" in unescape(page.text)
+    assert "Développement uniquement" not in unescape(page.text)
+    assert "/activation/confirmer/" not in page.text
+    # Even with emails written as files, production (or tests) never show it.
+    monkeypatch.setitem(app.config, "MAIL_BACKEND", "file")
+    monkeypatch.setitem(app.config, "MAIL_OUTBOX_DIR", str(tmp_path))
+    for env in ("production", "test"):
+        monkeypatch.setitem(app.config, "ENV_NAME", env)
+        assert "Développement uniquement" not in unescape(client.get(
+            "/activation/courriel-envoye").text)
+
+
+def test_in_development_the_page_links_the_emailed_confirmation(client, imported, app,
+                                                                 monkeypatch, tmp_path):
+    state = app.extensions[mail.EXTENSION_KEY]
+    monkeypatch.setattr(state, "backend", "file")
+    monkeypatch.setitem(app.config, "MAIL_BACKEND", "file")
+    monkeypatch.setitem(app.config, "MAIL_OUTBOX_DIR", str(tmp_path))
+    monkeypatch.setitem(app.config, "ENV_NAME", "development")
+    page = unescape(_sent_page(client, imported).text)
+    assert "Développement uniquement" in page and str(tmp_path) in page
+    link = re.search(r'href="(https?://[^"]+/activation/confirmer/[^"]+)"', page).group(1)
+    written = list(tmp_path.glob("*.eml"))
+    assert len(written) == 1 and link in written[0].read_text(encoding="utf-8")
+    assert "Votre compte est activé" in confirm(client, link[link.index("/activation/"):]).text

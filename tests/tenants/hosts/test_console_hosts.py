@@ -5,6 +5,7 @@ import csv
 import io
 import json
 import re
+from html import unescape
 
 import sqlalchemy as sa
 from pypdf import PdfReader
@@ -99,17 +100,52 @@ def test_import_shows_errors_first_then_imports(as_agent, tenant):
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Hebergement)) == 4
 
 
+def test_import_reads_windows_1252_and_offers_a_template(as_agent, tenant):
+    """Issue 13, item 12: the page offers the template and the accepted values, reads what a
+    French Excel writes (Windows-1252) and says which encoding it read."""
+    page = as_agent.get("/admin/hebergeurs/import").text
+    assert "/admin/hebergeurs/import/modele.csv" in page
+    assert "<code>chambre_hotes</code></th><td>Chambre d&#39;hôtes</td>" in page
+    assert "<code>sans_objet</code> (sans objet)" in page and "<code>5</code> (5 étoiles)" in page
+    template = as_agent.get("/admin/hebergeurs/import/modele.csv")
+    assert template.headers["Content-Type"].startswith("text/csv")
+    assert "attachment" in template.headers["Content-Disposition"]
+    assert template.data.decode("utf-8-sig").startswith("civilite;nom;prenom;adresse;")
+
+    text = (FIXTURES / "hebergeurs.csv").read_text(encoding="utf-8")
+    cp1252 = text.replace("Gîte des Lilas", "Gîte « Cœur de Lilas »").encode("cp1252")
+    checked = as_agent.post("/admin/hebergeurs/import",
+                            {"file": (io.BytesIO(cp1252), "excel.csv"), "preview": "y"},
+                            content_type="multipart/form-data")
+    assert "Fichier lu en Windows-1252. Vérifié : 3 hébergeur(s) à créer" in checked.text
+    content = re.search(r'name="content" value="([^"]+)"', checked.text).group(1)
+    signature = re.search(r'name="signature" value="([^"]+)"', checked.text).group(1)
+    done = as_agent.post("/admin/hebergeurs/import", {"content": content,
+                                                      "signature": signature, "confirm": "y"},
+                         page="/admin/hebergeurs/import")
+    assert done.status_code == 302
+    with db.tenant_context(tenant):
+        assert host_by_name("Martin").first_name == "Élodie"
+        assert db.session.scalar(sa.select(Hebergement.id).where(
+            Hebergement.name == "Gîte « Cœur de Lilas »")) is not None
+    utf8 = as_agent.post("/admin/hebergeurs/import",
+                         {"file": (io.BytesIO(template.data), "modele.csv"), "preview": "y"},
+                         content_type="multipart/form-data")
+    assert "Fichier lu en UTF-8. Vérifié : 0 hébergeur(s) à créer, 1 à compléter" in utf8.text
+
+
 def test_letters_for_a_selection_are_prepared_then_taken_once(as_agent, imported, host_email):
     """Issue 12: a selection's letters are prepared by a task (inline here, at once), listed,
     downloaded once: the file, which holds live codes, is erased as it is taken."""
     with db.tenant_context(imported):
         ids = [host_by_name(n).id for n in ("Martin", "Petit", "Durand")]
     response = as_agent.post("/admin/hebergeurs/courriers",
-                             {"host": [str(i) for i in ids], "format": "pdf"},
+                             {"host": [str(i) for i in ids], "format": "pdf", "confirm": "y"},
                              page="/admin/hebergeurs/")
     assert response.headers["Location"].endswith("/admin/hebergeurs/courriers")
     page = as_agent.get("/admin/hebergeurs/courriers")
     assert "Prêt" in page.text
+    assert any("1 courrier(s) PDF" in m for m in messages(page.text))
     with db.tenant_context(imported):
         (batch,) = db.session.scalars(sa.select(LetterBatch)).all()
         batch_id = batch.id
@@ -119,14 +155,18 @@ def test_letters_for_a_selection_are_prepared_then_taken_once(as_agent, imported
     # Martin is active and Durand must reset: only Petit gets a letter.
     reader = PdfReader(io.BytesIO(taken.data))
     assert len(reader.pages) == 1 and "Petit" in reader.pages[0].extract_text()
+    told = messages(as_agent.get("/admin/hebergeurs/courriers").text)
+    assert any(f"Lot n° {batch_id} téléchargé" in m and "1 courrier(s)" in m
+               and "codes valables jusqu'au" in m for m in told), told
     again = as_agent.post(f"/admin/hebergeurs/courriers/{batch_id}/telecharger",
                           page="/admin/hebergeurs/courriers", follow_redirects=True)
     assert any("plus disponible" in m for m in messages(again.text))
     with db.tenant_context(imported):
         assert db.session.get(LetterBatch, batch_id).content is None
 
-    as_agent.post("/admin/hebergeurs/courriers", {"host": [str(ids[1])], "format": "csv"},
-                  page="/admin/hebergeurs/")
+    as_agent.post("/admin/hebergeurs/courriers",
+                  {"host": [str(ids[1])], "format": "csv", "confirm": "y", "revoked": "1",
+                   "revoke_ok": "y"}, page="/admin/hebergeurs/")
     with db.tenant_context(imported):
         latest = max(db.session.scalars(sa.select(LetterBatch.id)).all())
     as_csv = as_agent.post(f"/admin/hebergeurs/courriers/{latest}/telecharger",
@@ -139,12 +179,94 @@ def test_letters_for_a_selection_are_prepared_then_taken_once(as_agent, imported
         assert sorted(c.state() for c in codes) == ["live", "revoked"]
 
 
+def page_text(html: str) -> str:
+    return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
+
+
+def test_letters_say_first_who_is_skipped_and_what_stops_working(as_agent, imported,
+                                                                 host_email):
+    """Issue 13, item 9: ticking hosts shows what producing would do; nothing is produced
+    until confirmed, and codes still working are revoked only once the agent says so."""
+    with db.tenant_context(imported):
+        ids = [str(host_by_name(n).id) for n in ("Martin", "Petit", "Durand")]
+
+    def batches():
+        with db.tenant_context(imported):
+            return db.session.scalar(sa.select(sa.func.count()).select_from(LetterBatch))
+
+    summary = as_agent.post("/admin/hebergeurs/courriers", {"host": ids, "format": "csv"},
+                            page="/admin/hebergeurs/")
+    assert summary.status_code == 200 and batches() == 0
+    text = page_text(summary.text)
+    assert "1 courrier(s) CSV seront produits" in text
+    assert "Élodie Martin : compte déjà actif" in text
+    assert "Paul Durand : compte d'avant 2019" in text
+    assert "Aucun code déjà envoyé n'est remplacé" in text
+    assert 'name="revoke_ok"' not in summary.text
+    confirmed = as_agent.post("/admin/hebergeurs/courriers",
+                              {"host": ids, "format": "csv", "confirm": "y", "revoked": "0"},
+                              page="/admin/hebergeurs/")
+    assert confirmed.status_code == 302 and batches() == 1
+
+    # Petit's code, just produced, still works: a second batch (a CSV after the PDF, say)
+    # says it will stop working and is refused until confirmed.
+    again = as_agent.post("/admin/hebergeurs/courriers", {"host": ids, "format": "pdf"},
+                          page="/admin/hebergeurs/")
+    assert ("1 code(s) d'activation déjà envoyé(s) cesseront de fonctionner"
+            in page_text(again.text))
+    assert 'name="revoke_ok"' in again.text
+    unticked = as_agent.post("/admin/hebergeurs/courriers",
+                             {"host": ids, "format": "pdf", "confirm": "y", "revoked": "1"},
+                             page="/admin/hebergeurs/")
+    assert unticked.status_code == 200 and batches() == 1
+    assert any("cochez la case" in m for m in messages(unticked.text))
+    understated = as_agent.post("/admin/hebergeurs/courriers",
+                                {"host": ids, "format": "pdf", "confirm": "y", "revoked": "0",
+                                 "revoke_ok": "y"}, page="/admin/hebergeurs/")
+    assert understated.status_code == 200 and batches() == 1
+    with db.tenant_context(imported):
+        petit = host_by_name("Petit")
+        assert [c.state() for c in db.session.scalars(sa.select(ActivationCode).where(
+            ActivationCode.host_id == petit.id))] == ["live"]
+    done = as_agent.post("/admin/hebergeurs/courriers",
+                         {"host": ids, "format": "pdf", "confirm": "y", "revoked": "1",
+                          "revoke_ok": "y"}, page="/admin/hebergeurs/", follow_redirects=True)
+    assert batches() == 2
+    assert any("1 courrier(s) PDF" in m and "1 code(s) envoyé(s) auparavant cesseront" in m
+               for m in messages(done.text))
+
+
+def test_one_hosts_letter_replaces_a_working_code_only_when_confirmed(as_agent, imported):
+    with db.tenant_context(imported):
+        petit = host_by_name("Petit").id
+        durand = host_by_name("Durand").id
+    page = f"/admin/hebergeurs/{petit}"
+    first = as_agent.post(f"{page}/courrier", page=page)
+    assert first.headers["Content-Type"] == "application/pdf"
+    told = messages(as_agent.get(page).text)
+    assert any("Courrier produit pour Louis Petit (PDF)" in m for m in told), told
+    assert 'name="revoke_ok"' in as_agent.get(page).text
+    refused = as_agent.post(f"{page}/courrier", page=page, follow_redirects=True)
+    assert any("Courrier non produit" in m for m in messages(refused.text))
+    second = as_agent.post(f"{page}/courrier", {"revoke_ok": "y"}, page=page)
+    assert second.headers["Content-Type"] == "application/pdf"
+    assert any("le code précédent ne fonctionne plus" in m
+               for m in messages(as_agent.get(page).text))
+    with db.tenant_context(imported):
+        assert sorted(c.state() for c in db.session.scalars(sa.select(ActivationCode).where(
+            ActivationCode.host_id == petit))) == ["live", "revoked"]
+    legacy = as_agent.post(f"/admin/hebergeurs/{durand}/courrier",
+                           page=f"/admin/hebergeurs/{durand}", follow_redirects=True)
+    assert any("Aucun courrier : compte d'avant 2019" in m for m in messages(legacy.text))
+
+
 def test_a_prepared_file_is_erased_after_a_day_downloaded_or_not(as_agent, imported):
     from datetime import timedelta
 
     with db.tenant_context(imported):
         petit = host_by_name("Petit").id
-    as_agent.post("/admin/hebergeurs/courriers", {"host": [str(petit)], "format": "csv"},
+    as_agent.post("/admin/hebergeurs/courriers",
+                  {"host": [str(petit)], "format": "csv", "confirm": "y"},
                   page="/admin/hebergeurs/")
     with db.tenant_context(imported):
         (batch,) = db.session.scalars(sa.select(LetterBatch)).all()

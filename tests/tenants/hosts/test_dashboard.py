@@ -2,6 +2,7 @@
 
 import html
 import io
+import re
 
 from pypdf import PdfReader
 
@@ -19,7 +20,7 @@ def test_the_dashboard_shows_the_seeds_sections(logged_in):
     for words in ("Bienvenue sur votre tableau de bord", "Mes informations personnelles",
                   "Mes hébergements", "Gîte des Lilas", "Meublé de tourisme", "3 étoiles",
                   "Mes documents", "guide de la télédéclaration", "Actualités",
-                  "Besoin d'aide", "Visite guidée", "Tutoriels", "04 75 12 34 56"):
+                  "Besoin d'aide", "Visite guidée", "04 75 12 34 56"):
         assert words in page, words
 
 
@@ -80,6 +81,15 @@ def test_password_change_needs_the_current_one_and_ends_other_sessions(app, logg
     assert right.status_code == 302
     assert logged_in.get("/tableau-de-bord").status_code == 200  # this browser stays in
     assert other.get("/tableau-de-bord").status_code == 302  # the other is out
+
+
+def test_every_error_of_a_password_change_shows_at_once(logged_in):
+    page = logged_in.post("/mon-compte/mot-de-passe",
+                          {"current_password": PASSWORD, "password": "motdepasse",
+                           "confirm": "motdepasse2"}, page="/mon-compte")
+    text = html.unescape(page.text)
+    assert page.status_code == 400 and "Le formulaire contient 2 erreur(s)" in text
+    assert "au moins 12 caractères" in text and "Les deux mots de passe diffèrent." in text
 
 
 def test_an_hebergement_and_its_classement_are_updated(logged_in, imported):
@@ -173,3 +183,57 @@ def test_the_host_keeps_the_hebergements_closures(logged_in, imported):
     assert removed.status_code == 302
     with db.tenant_context(imported):
         assert host_by_name("Martin").hebergements[0].closures == []
+
+
+def _set_contact(tenant, **values):
+    from tenants.collectivite import settings
+
+    with db.tenant_context(tenant):
+        row = settings.get(db.session)
+        for key, value in values.items():
+            setattr(row, key, value)
+        db.session.commit()
+
+
+def test_a_logged_in_host_reads_besoin_d_aide_once_per_page(logged_in, imported):
+    _set_contact(imported, opening_hours="du lundi au vendredi, 9 h – 12 h",
+                 contact_email="taxe@vallee-verte.fr")
+    for path in ("/tableau-de-bord", "/aide", "/mon-compte", "/documents"):
+        page = html.unescape(logged_in.get(path).text)
+        assert "n'arrivez pas" not in page, path
+        assert page.count("Besoin d'aide ?") == 1, path
+        assert page.count('href="tel:+33475123456"') == 1, path
+        assert ("Besoin d'aide ? Appelez le service technique de votre collectivité au "
+                "04 75 12 34 56 (du lundi au vendredi, 9 h – 12 h) ou écrivez à "
+                "taxe@vallee-verte.fr.") in " ".join(re.sub(r"<[^>]+>", "", page).split()), path
+        assert 'href="mailto:taxe@vallee-verte.fr"' in page
+
+
+def test_without_an_email_or_hours_only_the_number_is_given(logged_in):
+    text = " ".join(re.sub(r"<[^>]+>", "", logged_in.get("/tableau-de-bord").text).split())
+    assert ("Besoin d'aide ? Appelez le service technique de votre collectivité au "
+            "04 75 12 34 56.") in html.unescape(text)
+    assert "mailto:" not in logged_in.get("/tableau-de-bord").text
+
+
+def test_logged_out_pages_keep_the_seeds_sentence(client, imported):
+    for path in ("/", "/activation/"):
+        page = html.unescape(client.get(path).text)
+        assert "Si vous n'arrivez pas à vous connecter, appelez le service technique" in page
+        assert "Besoin d'aide ?" not in page
+
+
+def test_the_dashboard_promises_a_tutorial_only_once_one_is_published(logged_in, imported):
+    page = html.unescape(logged_in.get("/tableau-de-bord").text)
+    assert "tutoriel vidéo" not in page and "Des tutoriels" not in page
+    assert "Une visite guidée est à votre disposition" in page
+    assert "<h3>Tutoriels</h3>" not in page and "Visionnez" not in page
+    assert "<h2>Tutoriels</h2>" not in logged_in.get("/aide").text
+    with db.tenant_context(imported):
+        db.session.add(Tutorial(title="Déclarer en 3 minutes", url="https://example.fr/v",
+                                kind="video", position=1))
+        db.session.commit()
+    page = html.unescape(logged_in.get("/tableau-de-bord").text)
+    assert "Un tutoriel vidéo et une visite guidée sont à votre disposition" in page
+    assert "<h3>Tutoriels</h3>" in page and "Déclarer en 3 minutes" in page
+    assert "<h2>Tutoriels</h2>" in logged_in.get("/aide").text

@@ -19,7 +19,7 @@ def test_the_home_page_shows_the_collectivites_name_news_and_support(app):
     assert page.index("Bienvenue") < page.index("Ouverture des déclarations")  # pinned first
     assert "04 75 12 34 56" in page
     assert "Si vous n'arrivez pas à vous connecter, appelez le service technique" in page
-    assert "Accessibilité : partiellement conforme" in page
+    assert "Accessibilité : non conforme" in page  # no audit yet
     assert 'href="/accessibilite"' in page
 
 
@@ -45,7 +45,7 @@ def test_the_accessibility_page_exists_on_both_realms(app):
     for host in (host_of("vallee-verte"), "taxesejour.test"):
         response = get(app, host, "/accessibilite")
         assert response.status_code == 200
-        assert "partiellement conforme" in response.text
+        assert "non conforme" in response.text
 
 
 def test_security_headers_are_set_on_every_page(app):

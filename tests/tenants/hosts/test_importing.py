@@ -3,6 +3,7 @@
 import sqlalchemy as sa
 
 from plateforme.database import db
+from tenants.hosts import importing
 from tenants.hosts.models import Hebergement, Host
 from tests.tenants.conftest import FIXTURES
 
@@ -65,11 +66,54 @@ def test_comma_separated_with_bom_and_windows_line_endings(app, tenant, tmp_path
     assert counts(tenant) == (1, 1)
 
 
-def test_missing_columns_and_wrong_encoding_are_refused(app, tenant, tmp_path):
+def test_missing_columns_and_unreadable_encodings_are_refused(app, tenant, tmp_path):
     missing = run(app, tmp_path, "civilite;nom\nM.;X\n")
     assert missing.exit_code == 1 and "capacite" in missing.output
-    latin1 = run(app, tmp_path, (HEADER + "\n" + GOOD).encode("latin-1"))
-    assert latin1.exit_code == 1 and "UTF-8" in latin1.output
+    # 0x81 is no character in Windows-1252 (nor in UTF-8).
+    neither = run(app, tmp_path, (HEADER + "\n" + GOOD).encode("utf-8").replace(b"A", b"\x81"))
+    assert neither.exit_code == 1 and "ni en UTF-8 ni en Windows-1252" in neither.output
+    spoiled = run(app, tmp_path, b"\xef\xbb\xbf" + (HEADER + "\n" + GOOD).encode("cp1252"))
+    assert spoiled.exit_code == 1 and "annonce l'encodage UTF-8" in spoiled.output
+    assert counts(tenant) == (0, 0)
+
+
+ACCENTED = ("M.;Lefèvre;François;3 rue de l'Église;07200;Aubenas;;;non;R7;Le Cœur à l'Ouvrage;"
+            "3 rue de l'Église;07200;Saint-Étienne-de-Fontbellon;Chambre d'hôtes;sans objet;3")
+
+
+def test_a_windows_1252_file_from_excel_is_read_and_said_so(app, tenant, tmp_path):
+    """Issue 13, item 12: what a French Excel writes by default ("CSV (séparateur :
+    point-virgule)") is Windows-1252; its accents arrive intact and the command says how it
+    read the file."""
+    content = (HEADER + "\r\n" + ACCENTED + "\r\n").encode("cp1252")
+    assert "œ".encode("cp1252") == b"\x9c"  # not in Latin-1: Windows-1252 proper
+    result = run(app, tmp_path, content)
+    assert result.exit_code == 0, result.output
+    assert "Fichier lu en Windows-1252." in result.output
+    with db.tenant_context(tenant):
+        host = db.session.scalar(sa.select(Host).where(Host.reference == "R7"))
+        assert (host.last_name, host.first_name, host.address) == (
+            "Lefèvre", "François", "3 rue de l'Église")
+        (hebergement,) = host.hebergements
+        assert hebergement.name == "Le Cœur à l'Ouvrage"
+        assert hebergement.city == "Saint-Étienne-de-Fontbellon"
+        assert hebergement.nature == "chambre_hotes"
+    utf8 = run(app, tmp_path, (HEADER + "\n" + GOOD.replace("R1", "R8")).encode(), "b.csv")
+    assert "Fichier lu en UTF-8." in utf8.output
+
+
+def test_the_template_is_what_the_importer_reads(app, tenant, tmp_path):
+    path = tmp_path / "modele.csv"
+    written = app.test_cli_runner().invoke(args=["hosts", "import-template", str(path)])
+    assert written.exit_code == 0, written.output
+    data = path.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf") and b"\r\n" in data
+    header, example = data.decode("utf-8-sig").splitlines()
+    assert header.split(";") == list(importing.REQUIRED_COLUMNS + importing.OPTIONAL_COLUMNS)
+    assert "Élodie" in example and example.count(";") == header.count(";")
+    result = run(app, tmp_path, data, "modele-rempli.csv")
+    assert result.exit_code == 0, result.output
+    assert "Fichier lu en UTF-8." in result.output and counts(tenant) == (1, 1)
 
 
 def test_one_email_per_account(app, tenant, tmp_path):
