@@ -29,13 +29,16 @@ def create_app(config=None) -> App:
 
     # migrate and provisioning register their commands on the CLI's groups when imported.
     from plateforme import (  # noqa: F401
+        archive,
         cli,
         jobs,
         limits,
         mail,
         migrate,
+        operators,
         page_errors,
         provisioning,
+        servers,
         site,
         sites,
         web,
@@ -52,6 +55,8 @@ def create_app(config=None) -> App:
     migrate_ext.init_app(app, db, directory=app.config["SHARED_MIGRATIONS_DIR"])
     cli.init_app(app)
     site.init_app(app)
+    servers.init_app(app)
+    operators.init_app(app)
 
     # The one place the platform names the tenants: it hands them the application, and they
     # hand back their routes, commands, and the metadata and seeder provisioning builds with.

@@ -74,8 +74,8 @@ def bound(slug: str):
     from plateforme.database import db
 
     collectivite = registry.require(db.session, slug)
-    if collectivite.status in ("provisioning", "archived"):
-        raise UserError(f"« {slug} » est {collectivite.status} : action impossible.")
+    if collectivite.status in ("provisioning", "archived", "deleted"):
+        raise UserError(f"« {slug} » est {collectivite.status_label} : action impossible.")
     tenant = registry.tenant_info(collectivite)
     db.session.commit()  # hand the registry's connection back before the schema's work
     with db.tenant_context(tenant):

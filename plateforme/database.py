@@ -1,9 +1,11 @@
 """Engines, sessions and the two model bases: shared (the registry) and tenant (one collectivité).
 
-PostgreSQL: one engine, one pool. Tenant tables are declared in the placeholder schema `tenant`
-and each session carries a `schema_translate_map` that rewrites it to the bound collectivité's
-schema, always quoted. A pooled connection carries no tenant state (no `SET search_path`), so it
-cannot leak one collectivité's rows into another's request.
+PostgreSQL: one engine, one pool per database server, created lazily (the platform's own database
+is the server "default"; others are listed in `database_servers`, see plateforme/servers.py).
+Tenant tables are declared in the placeholder schema `tenant` and each session carries a
+`schema_translate_map` that rewrites it to the bound collectivité's schema, always quoted. A
+pooled connection carries no tenant state (no `SET search_path`), so it cannot leak one
+collectivité's rows into another's request.
 
 SQLite (the embedded default): the shared database in one file and one file per collectivité,
 each with its own engine; the placeholder schema is translated to the file's main schema.
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -155,7 +158,12 @@ class DatabaseState:
             url, pool_size=pool_size, max_overflow=max_overflow, echo=echo)
         self.backend = self.shared_engine.dialect.name
         self._echo = echo
+        self._pool = {"pool_size": pool_size, "max_overflow": max_overflow}
         self._tenant_engines: dict[str, Engine] = {}
+        self._server_engines: dict[str, Engine] = {}
+        #: name → URL (password included) of a database server other than "default";
+        #: installed by plateforme.servers, which owns their list.
+        self.locate_server: Callable[[str], sa.URL] | None = None
         self._lock = threading.Lock()
         self._pinned: Connection | None = None
         if self.backend == "sqlite":
@@ -178,13 +186,32 @@ class DatabaseState:
     def tenant_file(self, schema: str) -> Path:
         return self.tenant_dir / f"{tenancy.check_schema_name(schema)}.db"
 
-    def tenant_engine(self, tenant: TenantInfo) -> Engine:
-        """The engine holding `tenant`'s tables: the shared one on PostgreSQL (its server's, once
-        collectivités are spread over several), the collectivité's own file on SQLite."""
-        if self.is_postgresql:
-            if tenant.server != "default":
-                raise RuntimeError(f"unknown database server {tenant.server!r}")
+    def server_engine(self, name: str) -> Engine:
+        """The pool of database server `name`, created on first use and kept for the process:
+        its URL is read once, so a request on a known server costs no query to find it."""
+        if name == "default":
             return self.shared_engine
+        engine = self._server_engines.get(name)
+        if engine is None:
+            if not self.is_postgresql or self.locate_server is None:
+                raise RuntimeError(f"unknown database server {name!r}")
+            url = self.locate_server(name)
+            with self._lock:
+                engine = self._server_engines.get(name)
+                if engine is None:
+                    engine = create_shared_engine(url, echo=self._echo, **self._pool)
+                    self._server_engines[name] = engine
+        return engine
+
+    def server_url(self, name: str) -> sa.URL:
+        """Where server `name` is, password included (for worker processes)."""
+        return self.server_engine(name).url
+
+    def tenant_engine(self, tenant: TenantInfo) -> Engine:
+        """The engine holding `tenant`'s tables: its server's pool on PostgreSQL, the
+        collectivité's own file on SQLite."""
+        if self.is_postgresql:
+            return self.server_engine(tenant.server)
         engine = self._tenant_engines.get(tenant.schema)
         if engine is None:
             with self._lock:
@@ -255,9 +282,10 @@ class DatabaseState:
             engine.dispose()
 
     def dispose(self) -> None:
-        for engine in self._tenant_engines.values():
+        for engine in (*self._tenant_engines.values(), *self._server_engines.values()):
             engine.dispose()
         self._tenant_engines.clear()
+        self._server_engines.clear()
         self.shared_engine.dispose()
 
 

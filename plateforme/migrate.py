@@ -5,8 +5,9 @@ and one failure stops everyone. Here the current version of every collectivité 
 couple of batched queries, collectivités already at head are skipped without opening a migration
 context, and only the others are handed to a bounded pool of worker processes (Alembic's `op` and
 `context` are process-wide proxies, so threads cannot run migrations side by side). Each
-collectivité migrates in its own transaction: a failure rolls it back to where it was, is
-reported with its error, and does not stop the others.
+collectivité migrates in its own transaction, on its own database server (versions are read per
+server): a failure rolls it back to where it was, is reported with its error, and does not stop
+the others.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from sqlalchemy.pool import NullPool
 from sqlalchemy.schema import CreateSchema, DropSchema
 from sqlalchemy.sql.elements import quoted_name
 
-from plateforme import registry
+from plateforme import operations, registry
 from plateforme.cli import tenants_group
 from plateforme.database import TenantModel, create_shared_engine, sqlite_file_engine
 from plateforme.errors import UserError
@@ -79,6 +80,7 @@ class Target:
     url: str
     schema: str
     tenant_dir: str | None = None  # SQLite only
+    server: str = "default"  # which database server (PostgreSQL: plateforme/servers.py)
 
     @property
     def is_sqlite(self) -> bool:
@@ -183,41 +185,23 @@ class Report:
         return self.count("failed") > 0
 
 
-def target_of(state, schema: str) -> Target:
-    return Target(state.shared_engine.url.render_as_string(hide_password=False), schema,
-                  str(state.tenant_dir) if state.tenant_dir else None)
+def target_of(state, schema: str, server: str = "default") -> Target:
+    return Target(state.server_url(server).render_as_string(hide_password=False), schema,
+                  str(state.tenant_dir) if state.tenant_dir else None, server)
 
 
 def targets_for(state, collectivites) -> list[tuple[registry.Collectivite, Target]]:
-    return [(c, target_of(state, c.schema_name)) for c in collectivites]
+    return [(c, target_of(state, c.schema_name, c.server)) for c in collectivites]
 
 
 def current_versions(state, targets: list[Target]) -> dict[str, frozenset[str] | None]:
-    """Every collectivité's version: a few batched queries on PostgreSQL, one file at a time on
-    SQLite (opening a file costs microseconds)."""
+    """Every collectivité's version: a few batched queries per PostgreSQL server, one file at a
+    time on SQLite (opening a file costs microseconds)."""
     versions: dict[str, frozenset[str] | None] = {t.schema: None for t in targets}
     if state.is_postgresql:
-        schemas = [t.schema for t in targets]
-        with state.shared_engine.connect() as conn:
-            present = set()
-            for i in range(0, len(schemas), BATCH):
-                chunk = schemas[i:i + BATCH]
-                present.update(conn.execute(
-                    sa.text("SELECT table_schema FROM information_schema.tables "
-                            "WHERE table_name = :t AND table_schema = ANY(:s)"),
-                    {"t": VERSION_TABLE, "s": chunk}).scalars())
-            found: dict[str, set] = {}
-            ordered = [s for s in schemas if s in present]
-            for i in range(0, len(ordered), BATCH):
-                selects = [
-                    sa.select(sa.literal(s).label("schema"), sa.column("version_num"))
-                    .select_from(sa.table(VERSION_TABLE, sa.column("version_num"),
-                                          schema=quoted_name(s, quote=True)))
-                    for s in ordered[i:i + BATCH]]
-                for row in conn.execute(sa.union_all(*selects)):
-                    found.setdefault(row.schema, set()).add(row.version_num)
-            for s in ordered:
-                versions[s] = frozenset(found.get(s, ()))
+        for server in sorted({t.server for t in targets}):
+            _server_versions(state.server_engine(server),
+                             [t.schema for t in targets if t.server == server], versions)
         return versions
     for target in targets:
         path = Path(target.tenant_dir) / f"{target.schema}.db"
@@ -230,6 +214,30 @@ def current_versions(state, targets: list[Target]) -> dict[str, frozenset[str] |
         finally:
             engine.dispose()
     return versions
+
+
+def _server_versions(engine, schemas: list[str], versions: dict) -> None:
+    """Which schemas of `schemas` have a version table on this server, then their versions."""
+    with engine.connect() as conn:
+        present = set()
+        for i in range(0, len(schemas), BATCH):
+            chunk = schemas[i:i + BATCH]
+            present.update(conn.execute(
+                sa.text("SELECT table_schema FROM information_schema.tables "
+                        "WHERE table_name = :t AND table_schema = ANY(:s)"),
+                {"t": VERSION_TABLE, "s": chunk}).scalars())
+        found: dict[str, set] = {}
+        ordered = [s for s in schemas if s in present]
+        for i in range(0, len(ordered), BATCH):
+            selects = [
+                sa.select(sa.literal(s).label("schema"), sa.column("version_num"))
+                .select_from(sa.table(VERSION_TABLE, sa.column("version_num"),
+                                      schema=quoted_name(s, quote=True)))
+                for s in ordered[i:i + BATCH]]
+            for row in conn.execute(sa.union_all(*selects)):
+                found.setdefault(row.schema, set()).add(row.version_num)
+        for s in ordered:
+            versions[s] = frozenset(found.get(s, ()))
 
 
 def upgrade_shared(state, directory: str) -> str:
@@ -259,11 +267,15 @@ def migrate(state, session, *, shared_dir: str, tenant_dir: str, slugs=None, wor
         unknown = sorted(set(slugs) - {c.slug for c in collectivites})
         if unknown:
             raise UserError(f"Collectivité inconnue : {', '.join(unknown)}.")
-    pairs = targets_for(state, [c for c in collectivites if c.status != "archived"])
+    pairs = targets_for(state, [c for c in collectivites
+                                if c.status != "archived" and c.moving_to is None])
     for c in collectivites:
         if c.status == "archived":
             report.outcomes.append(Outcome(c.slug, c.schema_name, "skipped",
                                            error="archivée"))
+        elif c.moving_to is not None:  # its copy holds the version it had: migrate it after
+            report.outcomes.append(Outcome(c.slug, c.schema_name, "skipped",
+                                           error=f"en cours de déplacement vers {c.moving_to}"))
     heads = tenant_heads(tenant_dir)
     versions = current_versions(state, [t for _, t in pairs])
     pending = []
@@ -288,6 +300,9 @@ def migrate(state, session, *, shared_dir: str, tenant_dir: str, slugs=None, wor
             results = pool.map(_upgrade_in_worker, jobs, chunksize=max(1, len(jobs) // 64))
             report.outcomes.extend(_collect(pending, results, progress))
     report.outcomes.sort(key=lambda o: o.slug)
+    for outcome in report.outcomes:
+        if outcome.status == "failed":
+            operations.record_failure(state, "migration", outcome.slug, outcome.error or "")
     return report
 
 
@@ -310,11 +325,12 @@ def connect_for_cli(slug: str | None):
             "et `flask tenants revision`).")
     state = current_app.extensions["taxesejour.db"]
     with state.shared_engine.connect() as conn:
-        row = conn.execute(sa.select(registry.Collectivite.schema_name)
+        row = conn.execute(sa.select(registry.Collectivite.schema_name,
+                                     registry.Collectivite.server)
                            .where(registry.Collectivite.slug == slug)).first()
     if row is None:
         raise SystemExit(f"Aucune collectivité « {slug} ».")
-    target = target_of(state, row.schema_name)
+    target = target_of(state, row.schema_name, row.server)
     with _private_connection(target) as conn:
         yield conn, target.schema
 

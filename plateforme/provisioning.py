@@ -9,7 +9,7 @@ any point leaves it in `provisioning`, and running the command again finishes th
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import click
@@ -19,8 +19,16 @@ from sqlalchemy.orm import Session
 from sqlalchemy.schema import CreateSchema
 from sqlalchemy.sql.elements import quoted_name
 
-from plateforme import registry
+from plateforme import operations, registry, servers
 from plateforme.cli import domains_group, tenants_group
+from plateforme.communes import (
+    Commune,
+    commune,
+    covered,
+    set_covered,
+    territory_for_insee,
+    territory_for_siren,
+)
 from plateforme.database import db
 from plateforme.deployment import Platform
 from plateforme.errors import UserError
@@ -56,15 +64,28 @@ def _tenant_schema() -> TenantSchema:
     return current_app.extensions[SCHEMA_KEY]
 
 
-def register(session: Session, platform: Platform, *, slug: str, name: str, kind="commune",
-             siren=None, insee=None) -> Collectivite:
-    """Add the registry row in `provisioning`, with its default domain; or return the row a
-    previous, interrupted run left. Commits."""
+def register(session: Session, platform: Platform, *, slug: str, name: str | None = None,
+             kind: str | None = None, siren=None, insee=None,
+             communes: Iterable[Commune] | None = None,
+             server: str = servers.DEFAULT) -> Collectivite:
+    """Add the registry row in `provisioning`, with its default domain and the communes it
+    covers; or return the row a previous, interrupted run left. Commits. A SIREN (an EPCI's or
+    a mairie's) or an INSEE code the official divisions know fills in what is not given: the
+    name, the kind and the communes."""
     slug = registry.validate_slug(slug)
-    name = registry.validate_name(name)
-    kind = registry.validate_kind(kind)
     siren = registry.validate_siren(siren)
     insee = registry.validate_insee(insee)
+    server = servers.check_placement(session, server)
+    territory = (siren and territory_for_siren(siren)) or (insee and territory_for_insee(insee))
+    if not name and territory:
+        name = territory.name
+    elif not name and (siren or insee):
+        raise UserError(f"{'SIREN' if siren else 'Code INSEE'} {siren or insee} absent du "
+                        "découpage administratif : indiquez le nom de la collectivité.")
+    name = registry.validate_name(name)
+    kind = registry.validate_kind(kind or (territory.kind if territory else "commune"))
+    if communes is None:
+        communes = territory.communes if territory else ()
     existing = registry.get_by_slug(session, slug)
     if existing is not None:
         if existing.name != name:
@@ -74,22 +95,28 @@ def register(session: Session, platform: Platform, *, slug: str, name: str, kind
     host = registry.normalise_domain(f"{slug}.{platform.domain}")
     if session.scalar(sa.select(Domain.id).where(Domain.host == host)) is not None:
         raise UserError(f"Le domaine {host} est déjà attribué.")
-    collectivite = Collectivite(slug=slug, name=name, kind=kind, siren=siren, insee=insee,
-                                status="provisioning", schema_name=schema_name_for(slug))
+    collectivite = Collectivite(slug=slug, name=name, kind=kind, siren=siren,
+                                insee=insee or (territory.insee if territory else None),
+                                status="provisioning", schema_name=schema_name_for(slug),
+                                server=server)
     collectivite.domains.append(Domain(host=host, is_primary=True))
     session.add(collectivite)
     try:
+        set_covered(session, collectivite, communes)
         session.commit()
     except sa.exc.IntegrityError:
         session.rollback()
         raise UserError(f"La collectivité « {slug} » existe déjà ou son schéma est pris.") from None
+    except UserError:
+        session.rollback()
+        raise
     return collectivite
 
 
 def build_schema(state, tenant: TenantInfo, platform: Platform) -> None:
     """Create the schema at head with its defaults, in one transaction; safe to run again."""
     heads = tenant_heads(platform.tenant_migrations)
-    target = target_of(state, tenant.schema)
+    target = target_of(state, tenant.schema, tenant.server)
     # The version table sits in the collectivité's schema: the placeholder, translated.
     stamp = version_table(SCHEMA_PLACEHOLDER)
     with state.tenant_connection(tenant) as conn:
@@ -128,7 +155,11 @@ def provision(state, session: Session, platform: Platform, collectivite: Collect
     # Hand the registry's connection back first: the schema is built on a connection of its
     # own, and a small pool must not be held twice by one command.
     session.commit()
-    build_schema(state, tenant, platform)
+    try:
+        build_schema(state, tenant, platform)
+    except Exception as exc:
+        operations.record_failure(state, "provisioning", tenant.slug, operations.one_line(exc))
+        raise
     collectivite.status = "active"
     session.commit()
     return True
@@ -142,12 +173,14 @@ def create(state, session: Session, platform: Platform, **fields) -> tuple[Colle
 
 def set_status(session: Session, slug: str, status: str) -> Collectivite:
     collectivite = registry.require(session, slug)
-    allowed = {"suspended": {"active", "suspended"}, "active": {"suspended", "active"}}
+    allowed = {"suspended": {"active", "suspended"}, "active": {"suspended", "active"},
+               "archived": {"active", "suspended", "archived"}}
     if collectivite.status not in allowed[status]:
         if collectivite.status == "provisioning":
             raise UserError(f"« {slug} » n'est pas encore provisionnée : relancez "
                             f"`flask tenants create {slug} --name …`.")
-        raise UserError(f"« {slug} » est {collectivite.status} : action impossible.")
+        # A deleted collectivité's data is gone: nothing brings it back (import its archive).
+        raise UserError(f"« {slug} » est {collectivite.status_label} : action impossible.")
     collectivite.status = status
     session.commit()
     return collectivite
@@ -187,13 +220,19 @@ def _platform() -> Platform:
 
 @tenants_group.command("create")
 @click.argument("slug")
-@click.option("--name", required=True,
-              help="Nom de la collectivité, tel que les hébergeurs le lisent.")
-@click.option("--kind", default="commune", show_default=True,
-              type=click.Choice(list(registry.KINDS)), help="Type de collectivité.")
+@click.option("--name", default=None,
+              help="Nom de la collectivité, tel que les hébergeurs le lisent (par défaut celui "
+                   "du découpage administratif, d'après --siren ou --insee).")
+@click.option("--kind", default=None, type=click.Choice(list(registry.KINDS)),
+              help="Type de collectivité (par défaut d'après --siren ou --insee, sinon commune).")
 @click.option("--siren", default=None, help="Numéro SIREN (9 chiffres).")
 @click.option("--insee", default=None, help="Code INSEE (communes).")
-def create_command(slug, name, kind, siren, insee):
+@click.option("--commune", "commune_codes", multiple=True, metavar="INSEE",
+              help="Code INSEE d'une commune couverte (répétable) : ces communes remplacent "
+                   "celles que donnent --siren ou --insee.")
+@click.option("--server", default=servers.DEFAULT, show_default=True,
+              help="Serveur PostgreSQL où placer son schéma (flask servers list).")
+def create_command(slug, name, kind, siren, insee, commune_codes, server):
     """Create a collectivité: registry row, schema, defaults. Run again to finish a failed run.
     The shared schema is brought to head first: an operator's first command on a new database
     works (a no-op, one version read, once it is at head)."""
@@ -204,13 +243,26 @@ def create_command(slug, name, kind, siren, insee):
         click.echo("Schéma partagé (registre des collectivités) mis à jour.")
     platform = _platform()
     collectivite, done = create(db.state, db.session, platform, slug=slug, name=name, kind=kind,
-                                siren=siren, insee=insee)
+                                siren=siren, insee=insee,
+                                communes=_communes(commune_codes) if commune_codes else None,
+                                server=server)
     url = platform.url(collectivite.primary_domain.host)
     if done:
         click.echo(f"Collectivité « {collectivite.name} » créée : {url}")
     else:
         click.echo(f"Collectivité « {collectivite.name} » déjà provisionnée "
                    f"({collectivite.status}) : {url}")
+    names = [c.name for c in covered(db.session, collectivite)]
+    shown = ", ".join(names[:10]) + (", …" if len(names) > 10 else "")
+    click.echo(f"Communes couvertes ({len(names)}) : {shown or 'aucune'}.")
+
+
+def _communes(codes) -> list[Commune]:
+    """The --commune codes, each found in the official divisions (name, postal codes)."""
+    found = {code: commune(registry.validate_insee(code)) for code in codes}
+    if unknown := [code for code, c in found.items() if c is None]:
+        raise UserError(f"Absente(s) du découpage administratif : {', '.join(unknown)}.")
+    return list(found.values())
 
 
 @tenants_group.command("list")

@@ -20,7 +20,11 @@ from plateforme.errors import UserError
 from plateforme.hostnames import InvalidHost, normalise_host
 from plateforme.tenancy import TenantInfo
 
-STATUSES = ("provisioning", "active", "suspended", "archived")
+STATUSES = ("provisioning", "active", "suspended", "archived", "deleted")
+
+#: How each status reads in French (a deleted collectivité keeps its registry row, data gone).
+STATUS_LABELS = {"provisioning": "en cours de création", "active": "active",
+                 "suspended": "suspendue", "archived": "archivée", "deleted": "supprimée"}
 
 KINDS = {
     "commune": "Commune",
@@ -63,20 +67,31 @@ class Collectivite(SharedModel):
     # Which database server holds the schema; "default" until collectivités are spread over
     # several PostgreSQL servers.
     server: Mapped[str] = mapped_column(sa.String(40), default="default")
+    # The server a move is copying the schema to (plateforme/servers.py): its pages answer 503
+    # « maintenance » meanwhile. A column of its own, not a status: a move keeps the status.
+    moving_to: Mapped[str | None] = mapped_column(sa.String(40))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # When its data was deleted (`flask tenants delete`): the row stays, as the processor's
+    # record of what it held and when it stopped holding it.
+    deleted_at: Mapped[datetime | None] = mapped_column(default=None)
 
     domains: Mapped[list[Domain]] = relationship(
         back_populates="collectivite", cascade="all, delete-orphan", order_by="Domain.id")
 
     __table_args__ = (
         sa.CheckConstraint(
-            "status IN ('provisioning', 'active', 'suspended', 'archived')", name="status"),
+            "status IN ('provisioning', 'active', 'suspended', 'archived', 'deleted')",
+            name="status"),
     )
 
     @property
     def primary_domain(self) -> Domain | None:
         return next((d for d in self.domains if d.is_primary), None)
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS.get(self.status, self.status)
 
     @property
     def kind_label(self) -> str:
@@ -264,4 +279,5 @@ def tenant_info(collectivite: Collectivite) -> TenantInfo:
     return TenantInfo(id=collectivite.id, slug=collectivite.slug, name=collectivite.name,
                       status=collectivite.status, schema=collectivite.schema_name,
                       server=collectivite.server,
-                      primary_host=primary.host if primary else "")
+                      primary_host=primary.host if primary else "",
+                      moving_to=collectivite.moving_to)

@@ -8,7 +8,8 @@ Outcomes: a collectivité's host gets its pages, with its schema bound; the apex
 platform's pages; an unknown subdomain of the platform gets a French 404; the server's bare address
 (an IP literal or `localhost`, what `flask run` prints) gets a French 404 linking to the apex; any
 other host gets 400; a suspended (or not yet provisioned, or archived) collectivité gets a French
-503. Only the error pages of the platform's own names and of the bare address are served with their
+503, and so does one being moved to another database server (« maintenance », unbound). Only
+the error pages of the platform's own names and of the bare address are served with their
 stylesheet: a foreign name (someone else's domain pointed here) gets nothing but a bare refusal.
 
 Lookups are cached in the process. The cache is dropped explicitly when this process changes the
@@ -147,7 +148,7 @@ class SiteResolver:
                    .where(p.c.collectivite_id == c.c.id, p.c.is_primary)
                    .limit(1).scalar_subquery())
         query = (sa.select(c.c.id, c.c.slug, c.c.name, c.c.status, c.c.schema_name, c.c.server,
-                           primary.label("primary_host"))
+                           c.c.moving_to, primary.label("primary_host"))
                  .select_from(d.join(c, d.c.collectivite_id == c.c.id))
                  .where(d.c.host == host))
         with self.state.shared_connection() as conn:
@@ -155,11 +156,26 @@ class SiteResolver:
         if row is not None:
             tenant = TenantInfo(id=row.id, slug=row.slug, name=row.name, status=row.status,
                                 schema=row.schema_name, server=row.server,
-                                primary_host=row.primary_host or host)
+                                primary_host=row.primary_host or host, moving_to=row.moving_to)
             return Site(SiteKind.TENANT, host, tenant)
         if host.endswith("." + self.platform_domain):
-            return Site(SiteKind.UNKNOWN_SUBDOMAIN, host)
+            return self._deleted(host, c) or Site(SiteKind.UNKNOWN_SUBDOMAIN, host)
         return Site(SiteKind.FOREIGN, host)
+
+
+    def _deleted(self, host: str, c: sa.Table) -> Site | None:
+        """A deleted collectivité lost its domains, but its subdomain answers as a closed one
+        (never bound: its schema is gone), so a host following an old link learns it closed."""
+        query = (sa.select(c.c.id, c.c.slug, c.c.name, c.c.schema_name, c.c.server)
+                 .where(c.c.slug == host.removesuffix("." + self.platform_domain),
+                        c.c.status == "deleted"))
+        with self.state.shared_connection() as conn:
+            row = conn.execute(query).first()
+        if row is None:
+            return None
+        return Site(SiteKind.TENANT, host, TenantInfo(
+            id=row.id, slug=row.slug, name=row.name, status="deleted", schema=row.schema_name,
+            server=row.server, primary_host=host))
 
 
 def is_bare_address(host: str) -> bool:
@@ -204,7 +220,11 @@ def _bind_request_site():
     if site.kind is SiteKind.UNAVAILABLE:
         abort(503)
     if site.kind is SiteKind.TENANT:
-        if site.tenant.status != "provisioning":
+        if site.tenant.moving_to is not None:
+            # Moving to another server: not bound, so that nothing reads or writes its schema
+            # while it is copied (the page says « maintenance »).
+            abort(503)
+        if site.tenant.status not in ("provisioning", "deleted"):
             # Bound even when closed: its 503 page still shows its support number.
             g._tenant_token = tenancy.bind(site.tenant, current_app.extensions["taxesejour.db"])
         if not site.tenant.is_open:

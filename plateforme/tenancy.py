@@ -50,13 +50,15 @@ class TenantInfo:
     schema: str
     server: str
     primary_host: str
+    #: The server its schema is being copied to (`flask tenants move`): closed meanwhile.
+    moving_to: str | None = None
 
     def __post_init__(self):
         check_schema_name(self.schema)
 
     @property
     def is_open(self) -> bool:
-        return self.status == "active"
+        return self.status == "active" and self.moving_to is None
 
 
 @dataclass(eq=False)

@@ -1,6 +1,7 @@
 """The collectivité's agents: who works in its console, their roles, invitations, passwords and
 second factor (TOTP, recovery codes); the console's login and the administrators' agents page."""
 
+from plateforme.hooks import set_admin_inviter
 from tenants.core.navigation import MenuEntry, add_menu_entry
 
 
@@ -16,3 +17,17 @@ def init_app(app) -> None:
         app.register_blueprint(blueprint)
     add_menu_entry(app, "console", MenuEntry("Agents", "console_agents.agent_list", 80,
                                              admin_only=True))
+    set_admin_inviter(app, invite_first_admin)
+
+
+def invite_first_admin(session, email: str) -> None:
+    """The operators' onboarding: the same administrator and invitation as `flask tenants
+    add-admin`, sent once the collectivité's session commits."""
+    from tenants.access.rules import Role
+    from tenants.agents import accounts
+    from tenants.audit import journal
+    from tenants.core.keys import current_keys
+
+    accounts.invite(session, current_keys(), email, email, Role.ADMINISTRATEUR,
+                    None, actor=journal.Actor(label="opérateurs de la plateforme"),
+                    by_name="L'équipe de la plateforme")

@@ -7,6 +7,7 @@ from tenants.core.navigation import MenuEntry, TourStep, add_menu_entry, add_tou
 
 
 def init_app(app) -> None:
+    from plateforme.figures import add_figure
     from tenants.access.rules import agent_required, host_required
     from tenants.core.dashboard import add_home_panel
     from tenants.core.navigation import add_panel
@@ -25,6 +26,8 @@ def init_app(app) -> None:
     add_panel(app, "hosts.documents", views_host.documents_panel)
     add_panel(app, "console.host_detail", views_console.host_panel)
     add_home_panel(app, 50, home.panel)
+    add_figure(app, "declarations_year", "Déclarations validées cette année",
+               home.validated_this_year, 30)
     add_menu_entry(app, "host", MenuEntry("Mes déclarations", "declarations.index", 15,
                                           blueprint="declarations"))
     add_menu_entry(app, "console", MenuEntry("Déclarations", "console_declarations.index", 22,

@@ -4,14 +4,18 @@ from `follow.overview`."""
 
 from __future__ import annotations
 
+from datetime import date, datetime, time
+
+import sqlalchemy as sa
 from flask import url_for
 from sqlalchemy.orm import Session
 
 from tenants.core.dashboard import Figure, Panel, Task
-from tenants.core.dates import french_date, paris_today
+from tenants.core.dates import french_date, paris_today, to_utc
 from tenants.declarations import filing, follow
 from tenants.declarations.calendar import Period
-from tenants.declarations.filing import State
+from tenants.declarations.filing import State, Status
+from tenants.declarations.models import Declaration
 
 
 def due_period(cal: filing.Calendar) -> Period:
@@ -43,3 +47,11 @@ def panel(session: Session) -> Panel:
                  Figure("Taxe déclarée", o.declared.amount)),
         tasks=tasks, note=f"Échéance : {french_date(o.deadline)}.",
         link=Task("Toutes les déclarations de la période", listed()))
+
+
+def validated_this_year(session: Session) -> int:
+    """The operators' figure: declarations validated since 1 January (Paris), each in force
+    once (a rectified one counts as its last version)."""
+    start = to_utc(datetime.combine(date(paris_today().year, 1, 1), time()))
+    return session.scalar(sa.select(sa.func.count()).select_from(Declaration).where(
+        Declaration.status == Status.VALIDEE.value, Declaration.validated_at >= start))

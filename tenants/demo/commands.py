@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask.cli import with_appcontext
 
-from plateforme import migrate, provisioning, registry
+from plateforme import communes, migrate, provisioning, registry
 from plateforme.cli import reports_errors
 from plateforme.database import db
 from plateforme.deployment import Platform
@@ -50,6 +50,9 @@ DEMO_SIREN = "200070019"
 DEMO_DELTA = Path(__file__).with_name("delta_2026.xml")
 DEMO_DELTA_YEAR = 2026
 DEMO_INSEE = "07901"  # SORAGOUT, in that file
+# Real communes where the demo's hosts live (Aubenas, Villeneuve-de-Berg, Vallon-Pont-d'Arc):
+# « Trouvez votre collectivité », on the platform's home page, finds the demo by them.
+DEMO_COMMUNES = ("07019", "07341", "07330")
 
 
 def ensure_demo(app) -> tuple[str, bool, bool]:
@@ -58,14 +61,18 @@ def ensure_demo(app) -> tuple[str, bool, bool]:
     config = app.config
     platform = Platform.from_config(config)
     migrate.upgrade_shared(db.state, config["SHARED_MIGRATIONS_DIR"])
+    covered = [communes.commune(insee) for insee in DEMO_COMMUNES]
     collectivite, created = provisioning.create(
         db.state, db.session, platform, slug=DEMO_SLUG, name=DEMO_NAME,
-        kind="communaute_de_communes", siren=DEMO_SIREN)
+        kind="communaute_de_communes", siren=DEMO_SIREN, communes=covered)
     reopened = collectivite.status == "suspended"
     if reopened:
         provisioning.set_status(db.session, DEMO_SLUG, "active")
     if collectivite.siren != DEMO_SIREN:  # a demo made before it had one
         collectivite.siren = DEMO_SIREN
+        db.session.commit()
+    if not communes.covered(db.session, collectivite):  # made before it covered any
+        communes.set_covered(db.session, collectivite, covered)
         db.session.commit()
     report = migrate.migrate(db.state, db.session, shared_dir=config["SHARED_MIGRATIONS_DIR"],
                              tenant_dir=config["TENANT_MIGRATIONS_DIR"], slugs=[DEMO_SLUG],

@@ -7,10 +7,11 @@ from tenants.core.navigation import MenuEntry, add_menu_entry
 
 def init_app(app) -> None:
     import tenants.hosts.commands as commands
+    from plateforme.figures import add_figure
     from tenants.access.identity import Audience, register_audience
     from tenants.core.dashboard import add_home_panel
     from tenants.core.navigation import add_panel, add_tour_step
-    from tenants.hosts import accounts, home, views_console, views_host, views_public
+    from tenants.hosts import accounts, admin, home, views_console, views_host, views_public
     from tenants.hosts.models import Host
     from tenants.hosts.tour import TOUR
 
@@ -23,6 +24,8 @@ def init_app(app) -> None:
     add_panel(app, "console.legal_publish", views_console.publish_notice)
     add_home_panel(app, 10, home.accounts_panel)
     add_home_panel(app, 20, home.legal_panel, admin_only=True)
+    add_figure(app, "hosts", "Hébergeurs", lambda session: admin.counts(session)["hosts"], 10)
+    add_figure(app, "active_accounts", "Comptes actifs", admin.active_accounts, 20)
     for step in TOUR:
         add_tour_step(app, step)
     for order, label, endpoint in ((10, "Tableau de bord", "dashboard.index"),

@@ -16,6 +16,7 @@ def period_label(key: str) -> str:
 
 
 def init_app(app) -> None:
+    from plateforme.figures import add_figure
     from tenants.core.dashboard import add_home_panel
     from tenants.core.navigation import add_panel
     from tenants.payments import commands, home, views_console, views_host
@@ -32,6 +33,7 @@ def init_app(app) -> None:
     add_panel(app, "hosts.documents", views_host.documents_panel)
     add_panel(app, "console.host_detail", views_console.host_panel)
     add_home_panel(app, 60, home.panel)
+    add_figure(app, "collected_year", "Encaissé cette année", home.collected_this_year, 40)
     add_menu_entry(app, "host", MenuEntry("Mes paiements", "payments.index", 17,
                                           blueprint="payments"))
     add_menu_entry(app, "console", MenuEntry("Paiements", "console_payments.index", 23,

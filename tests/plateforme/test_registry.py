@@ -115,4 +115,4 @@ def test_status_is_constrained_by_the_database(app, make_tenant):
     make_tenant("vallee-verte")
     with pytest.raises(sa.exc.IntegrityError):
         with db.state.shared_connection() as conn:
-            conn.execute(sa.update(Collectivite.__table__).values(status="deleted"))
+            conn.execute(sa.update(Collectivite.__table__).values(status="erased"))

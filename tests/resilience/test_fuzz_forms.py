@@ -84,7 +84,7 @@ LAST = re.compile(r"logout|deconnexion|delete|remove|supprimer|erase|effacer|dis
 
 #: Pages with a form whatever the session's state, where a token is read when the route's own
 #: page has none left.
-FALLBACK_PAGES = ("/admin/connexion", "/")
+FALLBACK_PAGES = ("/admin/connexion", "/", "/operateurs/connexion")  # the last: on the apex
 
 UNKNOWN_NAMES = ("id", "host_id", "role", "is_admin", "status", "amount", "csrf_token[]",
                  "__proto__", "next", "é" * 300, "")
@@ -196,6 +196,9 @@ def arguments(ids: dict, endpoint: str) -> dict:
         "item_id": ids["news"], "document_id": ids["document"], "tutorial_id": ids["tutorial"],
         "token": ids["invitation"], "kind": "cgu", "batch_id": ids["batch"],
         "job_id": ids["job"],
+        # The operators' pages, on the apex: posted as the platform's visitor (an anonymous one:
+        # no operator audience here yet), whom they send to the operators' login.
+        "slug": "vallee", "domain_id": 1, "operator_id": 1,
     }
     if endpoint in ACTIONS:
         values["action"] = ACTIONS[endpoint]
