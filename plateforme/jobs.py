@@ -236,6 +236,10 @@ def _run(job: Job) -> None:
         tenant = registry.tenant_info(registry.require(session, job.tenant))
     finally:
         session.close()
+    if tenant.moving_to is not None:
+        # Its schema is being copied then dropped: fail this try, the retry finds it moved.
+        raise RuntimeError(f"« {tenant.slug} » est en cours de déplacement vers le serveur "
+                           f"« {tenant.moving_to} » : la tâche sera réessayée.")
     with db.tenant_context(tenant):
         try:
             function(**job.kwargs)

@@ -258,6 +258,10 @@ def _shared_version(connection) -> tuple:
         sa.text(f"SELECT version_num FROM {VERSION_TABLE}")).scalars()))  # noqa: S608
 
 
+#: Collectivités `flask tenants migrate` leaves alone: no schema to serve (any more).
+SKIPPED_STATUSES = {"archived": "archivée", "deleted": "supprimée"}
+
+
 def migrate(state, session, *, shared_dir: str, tenant_dir: str, slugs=None, workers: int = 4,
             lock_timeout: int | None = None, progress=None) -> Report:
     report = Report(shared=upgrade_shared(state, shared_dir))
@@ -268,11 +272,11 @@ def migrate(state, session, *, shared_dir: str, tenant_dir: str, slugs=None, wor
         if unknown:
             raise UserError(f"Collectivité inconnue : {', '.join(unknown)}.")
     pairs = targets_for(state, [c for c in collectivites
-                                if c.status != "archived" and c.moving_to is None])
+                                if c.status not in SKIPPED_STATUSES and c.moving_to is None])
     for c in collectivites:
-        if c.status == "archived":
+        if c.status in SKIPPED_STATUSES:
             report.outcomes.append(Outcome(c.slug, c.schema_name, "skipped",
-                                           error="archivée"))
+                                           error=SKIPPED_STATUSES[c.status]))
         elif c.moving_to is not None:  # its copy holds the version it had: migrate it after
             report.outcomes.append(Outcome(c.slug, c.schema_name, "skipped",
                                            error=f"en cours de déplacement vers {c.moving_to}"))

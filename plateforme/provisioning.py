@@ -267,15 +267,17 @@ def _communes(codes) -> list[Commune]:
 
 @tenants_group.command("list")
 def list_command():
-    """List the collectivités with their status and primary domain."""
+    """List the collectivités with their status, server and primary domain."""
     rows = registry.all_collectivites(db.session)
     if not rows:
         click.echo("Aucune collectivité.")
         return
-    click.echo(f"{'IDENTIFIANT':<28} {'STATUT':<13} {'SCHÉMA':<36} {'DOMAINE':<40} NOM")
+    click.echo(f"{'IDENTIFIANT':<28} {'STATUT':<13} {'SCHÉMA':<36} {'SERVEUR':<12} "
+               f"{'DOMAINE':<40} NOM")
     for c in rows:
         primary = c.primary_domain.host if c.primary_domain else "-"
-        click.echo(f"{c.slug:<28} {c.status:<13} {c.schema_name:<36} {primary:<40} {c.name}")
+        click.echo(f"{c.slug:<28} {c.status:<13} {c.schema_name:<36} {c.server:<12} "
+                   f"{primary:<40} {c.name}")
 
 
 @tenants_group.command("suspend")

@@ -63,7 +63,11 @@ def _error_page(error: HTTPException):
     title = ERROR_TITLES.get(code, error.name)
     # A reason given to abort() is French and meant for the person (Werkzeug's are not).
     reason = vars(error).get("description")
-    return render_template(template, code=code, title=title, site=site, reason=reason), code
+    page = render_template(template, code=code, title=title, site=site, reason=reason)
+    if template == "errors/tenant_unavailable.html" and site.tenant.moving_to is not None:
+        # A move to another server lasts seconds: clients may come back soon.
+        return page, code, {"Retry-After": str(RETRY_AFTER_SECONDS)}
+    return page, code
 
 
 def _csrf_error(error):

@@ -196,6 +196,9 @@ def test_deleting_an_archived_collectivite_keeps_its_row_supprimee(app, tmp_path
     assert page.status_code == 503
     assert get(app, "taxe.vallee-verte.fr").status_code == 400
     assert data_gone(app, tenant.schema)  # answering did not recreate anything
+    migrated = run(app, "tenants", "migrate", "vallee")
+    assert "vallee" in migrated.output and "supprimée" in migrated.output, migrated.output
+    assert data_gone(app, tenant.schema)  # nor did migrating
     assert_one_line_error(run(app, "tenants", "resume", "vallee"), contains="est supprimée")
     assert_one_line_error(run(app, "tenants", "export", "vallee", "--output",
                               str(tmp_path / "x.zip")), contains="est supprimée")

@@ -70,6 +70,21 @@ def test_a_task_deferred_in_a_collectivite_runs_bound_to_it(app, make_tenant):
     assert CALLS == [("vallee", "x")]
 
 
+def test_a_task_of_a_collectivite_being_moved_waits_for_the_move(app, make_tenant):
+    from plateforme import registry
+
+    make_tenant("vallee", "Vallée Verte")
+    registry.require(db.session, "vallee").moving_to = "second"
+    db.session.commit()
+    with pytest.raises(RuntimeError, match="en cours de déplacement"):
+        jobs.perform("test.tenant_note", "vallee", {"value": "x"})
+    assert CALLS == []
+    registry.require(db.session, "vallee").moving_to = None
+    db.session.commit()
+    jobs.perform("test.tenant_note", "vallee", {"value": "x"})
+    assert CALLS == [("vallee", "x")]
+
+
 def test_an_email_after_commit_goes_through_the_queue_and_a_failure_is_kept_not_raised(
         app, monkeypatch):
     mail.send_after_commit(db.session, message())

@@ -123,6 +123,9 @@ def test_a_collectivite_created_on_a_server_lives_there(two_servers):
     unknown = cli(app, "tenants", "create", "beta", "--name", "Beta", "--server", "nowhere")
     assert unknown.exit_code == 1 and "« nowhere » inconnu" in unknown.output
     create_tenant(app, "gamma", "Gamma")
+    listed = {line.split()[0]: line.split() for line in
+              cli(app, "tenants", "list").output.splitlines()[1:]}
+    assert (listed["alpha"][3], listed["gamma"][3]) == ("second", "default")
     alpha = info("alpha")
     assert alpha.server == "second"
     assert "tenant_alpha" in schemas_on(second)
@@ -314,3 +317,13 @@ def test_moves_that_cannot_be_done_are_refused_before_any_maintenance(two_server
         result = cli(app, "tenants", "move", "alpha", *args)
         assert result.exit_code == 1 and message in result.output, result.output
     assert info("alpha").moving_to is None
+
+
+def test_a_collectivite_being_moved_says_when_to_come_back(two_servers):
+    app, _second = two_servers
+    create_tenant(app, "alpha", "Alpha")
+    registry.require(db.session, "alpha").moving_to = "second"
+    db.session.commit()
+    response = get(app, host_of("alpha"))
+    assert response.status_code == 503 and "en maintenance" in response.text
+    assert int(response.headers["Retry-After"]) > 0
