@@ -63,3 +63,26 @@ def test_the_journal_page_shows_who_what_when_from_where(app, as_operator):
     assert as_operator.get("/operateurs/journal?page=abc").status_code == 200
     home = as_operator.get("/operateurs/")
     assert 'href="/operateurs/journal"' in home.text and TEST_DOMAIN not in home.text
+
+
+def test_every_action_the_platform_journal_records_has_a_french_phrase():
+    """Every code given to `journal.record` in `plateforme` reads as a sentence on the
+    journal's page (the archive's and the collectivités' pages register theirs on import)."""
+    import ast
+    from pathlib import Path
+
+    import plateforme.archive  # noqa: F401 - registers its phrases
+    import plateforme.operators.collectivites  # noqa: F401 - registers its phrases
+
+    root = Path(journal.__file__).resolve().parents[1]
+    written = set()
+    for path in root.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "record"
+                    and isinstance(getattr(node.func, "value", None), ast.Name)
+                    and node.func.value.id == "journal" and len(node.args) > 1
+                    and isinstance(node.args[1], ast.Constant)):
+                written.add((node.args[1].value, path.name))
+    assert len(written) >= 10  # the scan finds the writers
+    assert sorted(f"{code} ({where})" for code, where in written
+                  if code not in journal.PHRASES) == []
