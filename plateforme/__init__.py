@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_migrate import Migrate
 from flask_wtf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -10,7 +9,6 @@ import config as settings
 from plateforme.routing import App
 
 csrf = CSRFProtect()
-migrate_ext = Migrate(compare_type=True, render_as_batch=True)
 
 
 def create_app(config=None) -> App:
@@ -52,7 +50,7 @@ def create_app(config=None) -> App:
     csrf.init_app(app)
     web.init_app(app)
     page_errors.init_app(app)
-    migrate_ext.init_app(app, db, directory=app.config["SHARED_MIGRATIONS_DIR"])
+    migrate.init_app(app, db)  # Flask-Migrate's `flask db`, imported when it runs
     cli.init_app(app)
     site.init_app(app)
     servers.init_app(app)

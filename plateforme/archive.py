@@ -34,7 +34,6 @@ from typing import BinaryIO
 
 import click
 import sqlalchemy as sa
-from alembic.script import ScriptDirectory
 from flask import current_app, render_template
 from sqlalchemy.orm import Session
 from sqlalchemy.schema import CreateSchema, DropSchema
@@ -328,6 +327,8 @@ def export_collectivite(state, session: Session, slug: str,
 
 
 def _check_revision(revision: list[str], heads: frozenset[str], directory: str) -> None:
+    from alembic.script import ScriptDirectory
+
     script = ScriptDirectory.from_config(alembic_config(directory))
     known = {s.revision for s in script.walk_revisions()}
     if not revision or not known.issuperset(revision):

@@ -72,13 +72,68 @@ def is_tenant_scoped(mapper=None, clause=None) -> bool:
     return False
 
 
+def _retry_on_dead_connection(run: Callable, end_transaction: Callable[[], None], *args,
+                              **kwargs):
+    """Run the first statement of a transaction, on a connection just checked out of the pool;
+    when it fails because that connection was dead (PostgreSQL restarted, or ended it, since it
+    was last used: SQLAlchemy recognises the disconnect, invalidates the connection and every
+    other one the pool held before), end the failed transaction and run it once more, on a new
+    connection. Nothing had been executed in that transaction, so nothing can run twice.
+
+    This is SQLAlchemy's "optimistic" way of dealing with disconnects, instead of the
+    "pessimistic" `pool_pre_ping`: a `SELECT 1` round trip on every checkout, every request
+    paying for the rare restart. A second failure (the server still starting, say) is raised:
+    the request gets the French 503 (`plateforme/web.py`)."""
+    try:
+        return run(*args, **kwargs)
+    except sa.exc.DBAPIError as error:
+        if not error.connection_invalidated:
+            raise
+        log.warning("pooled database connection found dead on its first statement; "
+                    "retried on a new connection", exc_info=True)
+        end_transaction()
+    return run(*args, **kwargs)
+
+
 class RoutingSession(Session):
-    """A session for one collectivité (or none): it never changes tenant."""
+    """A session for one collectivité (or none): it never changes tenant.
+
+    The first statement of each transaction (`execute`, `scalar`, `scalars`: `get`, queries and
+    lazy loads go through `execute`) is retried once on a new connection when the pooled one
+    was dead (`_retry_on_dead_connection`)."""
 
     def __init__(self, state: DatabaseState, tenant: TenantInfo | None, **kwargs):
         self.state = state
         self.tenant = tenant
         super().__init__(**kwargs)
+
+    def _starts_transaction(self) -> bool:
+        """Whether the next statement is the first of its transaction, on a connection still to
+        be checked out: no connection taken by this transaction yet, and nothing waiting to be
+        flushed (an autoflush would run first, and a retry would lose it with the rollback).
+        Never with a pinned connection (tests): there is no other to retry on."""
+        if self.state._pinned is not None:
+            return False
+        root = self.get_transaction()
+        return (root is None or not root._connections) and self._is_clean()
+
+    def execute(self, statement, params=None, **kwargs):
+        if self._starts_transaction():
+            return _retry_on_dead_connection(super().execute, self.rollback, statement, params,
+                                             **kwargs)
+        return super().execute(statement, params, **kwargs)
+
+    def scalar(self, statement, params=None, **kwargs):
+        if self._starts_transaction():
+            return _retry_on_dead_connection(super().scalar, self.rollback, statement, params,
+                                             **kwargs)
+        return super().scalar(statement, params, **kwargs)
+
+    def scalars(self, statement, params=None, **kwargs):
+        if self._starts_transaction():
+            return _retry_on_dead_connection(super().scalars, self.rollback, statement, params,
+                                             **kwargs)
+        return super().scalars(statement, params, **kwargs)
 
     def get_bind(self, mapper=None, *, clause=None, **kwargs):
         if is_tenant_scoped(mapper, clause):
@@ -100,6 +155,35 @@ class RoutingSession(Session):
         except sa.exc.DBAPIError:
             log.warning("session closed on a lost database connection", exc_info=True)
             self.invalidate()
+
+
+class _TransactionConnection(Connection):
+    """The connection of one `DatabaseState.shared_connection` / `tenant_connection` block: its
+    first statement, which begins the transaction, is retried once on a new connection when
+    the pooled one was dead (`_retry_on_dead_connection`). Not a statement run after a
+    transaction was begun by other means (`begin_nested()` first, say)."""
+
+    _first = True
+
+    def _run(self, run, *args, **kwargs):
+        if not self._first:
+            return run(*args, **kwargs)
+        self._first = False
+        if self.in_transaction():
+            return run(*args, **kwargs)
+        return _retry_on_dead_connection(run, self.rollback, *args, **kwargs)
+
+    def execute(self, statement, parameters=None, **kwargs):
+        return self._run(super().execute, statement, parameters, **kwargs)
+
+    def scalar(self, statement, parameters=None, **kwargs):
+        return self._run(super().scalar, statement, parameters, **kwargs)
+
+    def scalars(self, statement, parameters=None, **kwargs):
+        return self._run(super().scalars, statement, parameters, **kwargs)
+
+    def exec_driver_sql(self, statement, parameters=None, execution_options=None):
+        return self._run(super().exec_driver_sql, statement, parameters, execution_options)
 
 
 def _sqlite_pragmas(engine: Engine) -> None:
@@ -136,7 +220,9 @@ def create_shared_engine(url: str, *, pool_size=5, max_overflow=10, echo=False,
     if parsed.get_backend_name() != "postgresql":
         raise ValueError(f"unsupported database: {parsed.get_backend_name()}")
     if poolclass is None:
-        kwargs.update(pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=True)
+        # No pool_pre_ping: a connection found dead (PostgreSQL restarted) on the first statement
+        # of a transaction is replaced and that statement retried (`_retry_on_dead_connection`).
+        kwargs.update(pool_size=pool_size, max_overflow=max_overflow)
     return sa.create_engine(parsed, **kwargs)
 
 
@@ -242,17 +328,20 @@ class DatabaseState:
 
     @contextmanager
     def shared_connection(self):
-        """A transaction on the shared database, committed on success."""
+        """A transaction on the shared database, committed on success (its first statement
+        retried once if the pooled connection was dead: `_TransactionConnection`)."""
         if self._pinned is not None:
             with self._pinned.begin_nested():
                 yield self._pinned
             return
-        with self.shared_engine.begin() as conn:
+        with _TransactionConnection(self.shared_engine) as conn:
             yield conn
+            conn.commit()  # begun by its first statement (rolled back by closing on an error)
 
     @contextmanager
     def tenant_connection(self, tenant: TenantInfo):
-        """A transaction on `tenant`'s tables (Core and DDL), committed on success."""
+        """A transaction on `tenant`'s tables (Core and DDL), committed on success (its first
+        statement retried as `shared_connection`'s)."""
         translate = self.translate_map(tenant)
         if self._pinned is not None:
             conn = self._pinned
@@ -264,10 +353,10 @@ class DatabaseState:
             finally:
                 conn.execution_options(schema_translate_map=previous)
             return
-        with self.tenant_engine(tenant).connect() as conn:
+        with _TransactionConnection(self.tenant_engine(tenant)) as conn:
             conn.execution_options(schema_translate_map=translate)
-            with conn.begin():
-                yield conn
+            yield conn
+            conn.commit()  # begun by its first statement (rolled back by closing on an error)
 
     # --- tests ------------------------------------------------------------------------------
 

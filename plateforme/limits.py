@@ -11,10 +11,91 @@ while Redis is away.
 
 from __future__ import annotations
 
+import threading
+import urllib.parse
+
 from flask import Flask, g, request
 from flask_limiter import Limiter
+from limits.storage import (
+    SCHEMES,
+    MovingWindowSupport,
+    SlidingWindowCounterSupport,
+    Storage,
+    storage_from_string,
+)
 
 from plateforme.sites import SiteKind
+
+_LAZY = "taxesejour-lazy+"
+
+
+class _LazyStorage(Storage, MovingWindowSupport, SlidingWindowCounterSupport):
+    """The configured storage (Redis in production), built when a limit is first counted:
+    importing the Redis client costs about 0.1 s and 15 MB in every process that builds the
+    application (`flask --help`, each worker before any limited POST). Every method is the real
+    storage's; a storage scheme without these strategies is not wrapped (it fails at start, as
+    it always did)."""
+
+    STORAGE_SCHEME = [_LAZY + scheme for scheme, cls in SCHEMES.items()
+                      if scheme != "memory" and issubclass(cls, MovingWindowSupport)
+                      and issubclass(cls, SlidingWindowCounterSupport)]
+
+    def __init__(self, uri: str, **options):
+        super().__init__(uri, wrap_exceptions=bool(options.get("wrap_exceptions", False)))
+        self._uri = uri.removeprefix(_LAZY)
+        self._options = options
+        self._real: Storage | None = None
+        self._lock = threading.Lock()
+
+    def _target(self):
+        if self._real is None:
+            with self._lock:
+                if self._real is None:
+                    self._real = storage_from_string(self._uri, **self._options)
+        return self._real
+
+    @property
+    def base_exceptions(self):
+        return self._target().base_exceptions
+
+    def incr(self, key, expiry, amount=1):
+        return self._target().incr(key, expiry, amount)
+
+    def get(self, key):
+        return self._target().get(key)
+
+    def get_expiry(self, key):
+        return self._target().get_expiry(key)
+
+    def check(self):
+        return self._target().check()
+
+    def reset(self):
+        return self._target().reset()
+
+    def clear(self, key):
+        return self._target().clear(key)
+
+    def acquire_entry(self, key, limit, expiry, amount=1):
+        return self._target().acquire_entry(key, limit, expiry, amount)
+
+    def get_moving_window(self, key, limit, expiry):
+        return self._target().get_moving_window(key, limit, expiry)
+
+    def acquire_sliding_window_entry(self, key, limit, expiry, amount=1):
+        return self._target().acquire_sliding_window_entry(key, limit, expiry, amount)
+
+    def get_sliding_window(self, key, expiry):
+        return self._target().get_sliding_window(key, expiry)
+
+    def clear_sliding_window(self, key, expiry):
+        return self._target().clear_sliding_window(key, expiry)
+
+
+def _lazy_uri(uri: str) -> str:
+    """`uri` for the lazy storage when it can wrap that scheme; unchanged otherwise."""
+    lazy = _LAZY + uri
+    return lazy if urllib.parse.urlparse(lazy).scheme in _LazyStorage.STORAGE_SCHEME else uri
 
 
 def _key() -> str:
@@ -36,7 +117,8 @@ def limit(spec: str, methods: tuple[str, ...] = ("POST",)):
 
 def init_app(app: Flask) -> None:
     """After every blueprint is registered: apply the limits the views declared."""
-    limiter = Limiter(key_func=_key, app=app, storage_uri=app.config["RATELIMIT_STORAGE_URI"],
+    limiter = Limiter(key_func=_key, app=app,
+                      storage_uri=_lazy_uri(app.config["RATELIMIT_STORAGE_URI"]),
                       strategy="moving-window", default_limits=[], headers_enabled=False,
                       key_prefix=f"taxesejour:{app.config['ENV_NAME']}",
                       # Redis down or refusing writes: the limits go on in this process's memory

@@ -19,14 +19,12 @@ import tempfile
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config as AlembicConfig
-from alembic.runtime.environment import EnvironmentContext
-from alembic.script import ScriptDirectory
 from flask import current_app
 from sqlalchemy.pool import NullPool
 from sqlalchemy.schema import CreateSchema, DropSchema
@@ -37,6 +35,10 @@ from plateforme.cli import tenants_group
 from plateforme.database import TenantModel, create_shared_engine, sqlite_file_engine
 from plateforme.errors import UserError
 from plateforme.tenancy import SCHEMA_PREFIX, check_schema_name
+
+if TYPE_CHECKING:  # Alembic (~0.3 s, Mako and Pygments with it) is imported when a migration runs
+    from alembic.config import Config as AlembicConfig
+    from alembic.script import ScriptDirectory
 
 VERSION_TABLE = "alembic_version"
 BATCH = 500
@@ -61,12 +63,16 @@ def prepare_tenant_connection(connection, schema: str | None, lock_timeout=None)
 
 
 def alembic_config(directory: str) -> AlembicConfig:
+    from alembic.config import Config as AlembicConfig
+
     cfg = AlembicConfig(str(Path(directory) / "alembic.ini"))
     cfg.set_main_option("script_location", str(directory))
     return cfg
 
 
 def tenant_heads(directory: str) -> frozenset[str]:
+    from alembic.script import ScriptDirectory
+
     return frozenset(ScriptDirectory.from_config(alembic_config(directory)).get_heads())
 
 
@@ -105,6 +111,8 @@ def _engine(target: Target) -> sa.Engine:
 
 def _script(directory: str) -> tuple[AlembicConfig, ScriptDirectory]:
     """The tree, parsed once per process for as long as its revision files do not change."""
+    from alembic.script import ScriptDirectory
+
     signature = tuple(sorted((p.name, p.stat().st_mtime_ns)
                              for p in Path(directory, "versions").glob("*.py")))
     cached = _worker_scripts.get(directory)
@@ -131,6 +139,8 @@ def upgrade_tenant(target: Target, directory: str, revision="head",
     """
     before: tuple = ()
     try:
+        from alembic.runtime.environment import EnvironmentContext
+
         cfg, script = _script(directory)
         with _engine(target).connect() as connection, connection.begin():
             current = read_version(connection, target)
@@ -241,6 +251,8 @@ def _server_versions(engine, schemas: list[str], versions: dict) -> None:
 
 
 def upgrade_shared(state, directory: str) -> str:
+    from alembic import command
+
     cfg = alembic_config(directory)
     with state.shared_engine.connect() as connection:
         cfg.attributes["connection"] = connection
@@ -393,6 +405,8 @@ def _stamp_base(target: Target) -> None:
 
 def autogenerate_revision(state, directory: str, message: str, autogenerate: bool) -> list:
     """Write a new tenant revision, comparing the models with an empty target brought to head."""
+    from alembic import command
+
     cfg = alembic_config(directory)
     if not autogenerate:
         return [command.revision(cfg, message=message)]
@@ -408,6 +422,69 @@ def autogenerate_revision(state, directory: str, message: str, autogenerate: boo
             cfg.attributes.update(connection=conn, schema=target.schema)
             scripts = command.revision(cfg, message=message, autogenerate=True)
     return scripts if isinstance(scripts, list) else [scripts]
+
+
+# --- Flask-Migrate's `flask db`, on the shared tree ----------------------------------------
+
+#: Flask-Migrate's options for the shared tree (its `Migrate(compare_type=..., ...)`).
+FLASK_MIGRATE_OPTIONS = {"compare_type": True, "render_as_batch": True}
+
+
+class _FlaskMigrateState:
+    """What Flask-Migrate keeps in `app.extensions["migrate"]` (its `_MigrateConfig`: the same
+    attributes), its `Migrate` made when a `flask db` command first asks for it: importing
+    flask_migrate imports Alembic, which no web worker and no other command needs."""
+
+    def __init__(self, db, directory: str):
+        self.db = db
+        self.directory = str(directory)
+        self.configure_args = dict(FLASK_MIGRATE_OPTIONS)
+
+    @property
+    def metadata(self):
+        return self.db.metadata
+
+    @cached_property
+    def migrate(self):
+        from flask_migrate import Migrate
+
+        return Migrate(db=self.db, directory=self.directory, **self.configure_args)
+
+
+class _FlaskMigrateGroup(click.Group):
+    """Flask-Migrate's `db` group, loaded when it is used (its options, callback and commands
+    are the library's own): `flask --help` lists it from its name and help alone."""
+
+    def __init__(self):
+        super().__init__("db", help="Perform database migrations.")
+        self._real = None
+
+    def _load(self) -> click.Group:
+        if self._real is None:
+            from flask_migrate.cli import db as real
+
+            self._real = real
+            self.params = list(real.params)
+            self.callback = real.callback
+            self.help = real.help
+        return self._real
+
+    def get_params(self, ctx):
+        self._load()
+        return super().get_params(ctx)
+
+    def list_commands(self, ctx):
+        return self._load().list_commands(ctx)
+
+    def get_command(self, ctx, name):
+        return self._load().get_command(ctx, name)
+
+
+def init_app(app, db) -> None:
+    """Flask-Migrate on the shared tree, as `Migrate(...).init_app(app, db, directory)` would
+    set it up, without importing it (nor Alembic) before a `flask db` command runs."""
+    app.extensions["migrate"] = _FlaskMigrateState(db, app.config["SHARED_MIGRATIONS_DIR"])
+    app.cli.add_command(_FlaskMigrateGroup(), name="db")
 
 
 # --- commands -----------------------------------------------------------------------------

@@ -13,6 +13,8 @@ from flask import Flask, g
 from jinja2 import pass_context
 from wtforms import Form
 
+from plateforme import widgets
+
 
 def _forms(context) -> list[Form]:
     forms = {}
@@ -44,5 +46,6 @@ def summarised(form) -> str:
 
 
 def init_app(app: Flask) -> None:
+    widgets.install()  # the fields' attributes, as WTForms writes them, faster
     app.jinja_env.globals.update(page_has_errors=page_has_errors, summarised=summarised,
                                  unsummarised_error_fields=unsummarised_error_fields)

@@ -75,6 +75,10 @@ class Collectivite(SharedModel):
     # When its data was deleted (`flask tenants delete`): the row stays, as the processor's
     # record of what it held and when it stopped holding it.
     deleted_at: Mapped[datetime | None] = mapped_column(default=None)
+    # The value of `registry_state.content_version` when its content (settings, news, legal
+    # texts, tariffs...) last changed: what each process's content cache compares against
+    # (plateforme/content.py).
+    content_version: Mapped[int] = mapped_column(sa.BigInteger, default=0, server_default="0")
 
     domains: Mapped[list[Domain]] = relationship(
         back_populates="collectivite", cascade="all, delete-orphan", order_by="Domain.id")
@@ -118,12 +122,14 @@ class Domain(SharedModel):
 
 
 class RegistryState(SharedModel):
-    """One row: a counter bumped by every change to the registry."""
+    """One row: a counter bumped by every change to the registry, and one bumped by every
+    change to any collectivité's content (plateforme/content.py)."""
 
     __tablename__ = "registry_state"
 
     id: Mapped[int] = mapped_column(primary_key=True, default=1)
     version: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    content_version: Mapped[int] = mapped_column(sa.BigInteger, default=0, server_default="0")
 
     __table_args__ = (sa.CheckConstraint("id = 1", name="single_row"),)
 
@@ -169,6 +175,14 @@ def bump_version(session_or_conn) -> None:
 def read_version(conn) -> int:
     table = RegistryState.__table__
     return conn.execute(sa.select(table.c.version).where(table.c.id == 1)).scalar() or 0
+
+
+def read_versions(conn) -> tuple[int, int]:
+    """The registry's and the content's counters, in one single-row query."""
+    table = RegistryState.__table__
+    row = conn.execute(sa.select(table.c.version, table.c.content_version)
+                       .where(table.c.id == 1)).first()
+    return (row.version, row.content_version) if row is not None else (0, 0)
 
 
 # --- validation -----------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from __future__ import annotations
 from flask import Blueprint, Flask
 from flask.sansio.blueprints import BlueprintSetupState
 
-from plateforme import sites
+from plateforme import sites, templating
 
 REALMS = ("platform", "tenant")
 #: Hosts that resolve to neither realm (unknown subdomain, foreign host) reach no route but the
@@ -71,6 +71,10 @@ class App(Flask):
                 f"route {rule!r} has no realm: register it on a TenantBlueprint or a "
                 "PlatformBlueprint")
         super().add_url_rule(rule, endpoint, view_func, provide_automatic_options, **options)
+
+    def update_template_context(self, context):
+        # A panel rendered inside a page reuses the page's context processors' values.
+        templating.update_context(self, context)
 
     def create_url_adapter(self, request):
         if request is None:

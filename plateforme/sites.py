@@ -31,7 +31,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from flask import Flask, abort, current_app, g, request
 
-from plateforme import registry, tenancy
+from plateforme import content, registry, tenancy
 from plateforme.hostnames import InvalidHost, normalise_host
 from plateforme.tenancy import TenantInfo
 
@@ -75,7 +75,14 @@ def invalidate_local_caches() -> None:
         resolver.invalidate()
 
 
+def check_content_now() -> None:
+    """Content changed in this process: the next read checks the counters at once."""
+    for resolver in list(_resolvers):
+        resolver.force_check()
+
+
 registry.on_change.append(invalidate_local_caches)
+content.on_change.append(check_content_now)
 
 
 class SiteResolver:
@@ -90,9 +97,13 @@ class SiteResolver:
         # stored after it, or a stale answer would outlive the change that dropped the cache.
         self._generation = 0
         self._version: int | None = None
+        self._content_version: int | None = None
+        #: collectivité id → the content version last read for it (plateforme/content.py).
+        self._content_versions: dict[int, int] = {}
         self._checked_at = float("-inf")
         self._lock = threading.Lock()
         self.lookups = 0  # registry queries made, for tests and benchmarks
+        self.content = content.ContentCache()
         _resolvers.add(self)
 
     def invalidate(self) -> None:
@@ -100,6 +111,20 @@ class SiteResolver:
             self._cache = {}
             self._generation += 1
             self._checked_at = float("-inf")
+            self._content_versions = {}
+            self._content_version = None
+        self.content.clear()
+
+    def force_check(self) -> None:
+        self._checked_at = float("-inf")
+
+    def content_version(self, tenant: TenantInfo) -> int:
+        """The version of `tenant`'s content this process knows, checked as the registry is."""
+        self._refresh_if_due()
+        version = self._content_versions.get(tenant.id)
+        if version is None:
+            version = self._read_content_version(tenant.id)
+        return version
 
     def resolve(self, raw_host: str) -> Site:
         try:
@@ -130,14 +155,36 @@ class SiteResolver:
         now = time.monotonic()
         if now - self._checked_at < self.check_seconds:
             return
+        changed = None
         with self.state.shared_connection() as conn:
-            version = registry.read_version(conn)
+            version, content_version = registry.read_versions(conn)
+            seen = self._content_version
+            if seen is not None and content_version > seen:
+                c = registry.Collectivite.__table__
+                changed = dict(conn.execute(sa.select(c.c.id, c.c.content_version)
+                                            .where(c.c.content_version > seen)).all())
         with self._lock:
             if version != self._version:
                 self._cache = {}
                 self._generation += 1
                 self._version = version
+            if content_version != seen:
+                if changed is None:  # first check, or the counter went back (a restore)
+                    self._content_versions = {}
+                    self.content.clear()
+                else:
+                    self._content_versions.update(changed)
+                self._content_version = content_version
             self._checked_at = now
+
+    def _read_content_version(self, collectivite_id: int) -> int:
+        c = registry.Collectivite.__table__
+        with self.state.shared_connection() as conn:
+            version = conn.execute(sa.select(c.c.content_version)
+                                   .where(c.c.id == collectivite_id)).scalar() or 0
+        with self._lock:
+            self._content_versions.setdefault(collectivite_id, version)
+        return version
 
     def _lookup(self, host: str) -> Site:
         self.lookups += 1
@@ -148,12 +195,14 @@ class SiteResolver:
                    .where(p.c.collectivite_id == c.c.id, p.c.is_primary)
                    .limit(1).scalar_subquery())
         query = (sa.select(c.c.id, c.c.slug, c.c.name, c.c.status, c.c.schema_name, c.c.server,
-                           c.c.moving_to, primary.label("primary_host"))
+                           c.c.moving_to, c.c.content_version, primary.label("primary_host"))
                  .select_from(d.join(c, d.c.collectivite_id == c.c.id))
                  .where(d.c.host == host))
         with self.state.shared_connection() as conn:
             row = conn.execute(query).first()
         if row is not None:
+            with self._lock:
+                self._content_versions.setdefault(row.id, row.content_version)
             tenant = TenantInfo(id=row.id, slug=row.slug, name=row.name, status=row.status,
                                 schema=row.schema_name, server=row.server,
                                 primary_host=row.primary_host or host, moving_to=row.moving_to)

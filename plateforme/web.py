@@ -87,7 +87,8 @@ def _internal_error(error):
 # --- the database out of reach ------------------------------------------------------------
 
 #: Seconds a client is told to wait after a 503 for an unreachable database: PostgreSQL restarts
-#: in a few seconds, and the pool reconnects on the next checkout (pool_pre_ping).
+#: in a few seconds, and the pool then reconnects (a connection found dead on the first statement
+#: of a transaction is replaced and the statement retried: plateforme/database.py).
 RETRY_AFTER_SECONDS = 5
 
 
@@ -124,8 +125,9 @@ def _database_error(error: sa.exc.SQLAlchemyError):
     """A database outage (`is_database_outage`) gets a French 503, never a 500 or a traceback:
     the action was not done, or done whole (one transaction: `db.attempt`), and the person may
     try again in a few seconds. Logged as an error with its traceback, for the operators. The
-    session is left to the teardown, which closes it; a lost connection was invalidated, and
-    the pool checks the others before use (pool_pre_ping), so the next request reconnects.
+    session is left to the teardown, which closes it; a lost connection was invalidated with
+    the others the pool held, so the next request reconnects (and a connection found dead on the
+    first statement of a transaction is replaced and the statement retried, without a 503).
     Any other database error is raised again, for the 500 handler (or a test) to get it as it
     is."""
     if not is_database_outage(error):

@@ -11,7 +11,6 @@ from datetime import timedelta
 
 import pyotp
 import sqlalchemy as sa
-from email_validator import EmailNotValidError, validate_email
 from flask import current_app, render_template
 from itsdangerous import BadSignature, SignatureExpired
 from sqlalchemy.orm import Session
@@ -30,6 +29,8 @@ def parse_email(value: str | None) -> str:
     value = (value or "").strip()
     if not value:
         raise UserError("L'adresse électronique est obligatoire.")
+    from email_validator import EmailNotValidError, validate_email  # ~20 ms: when first used
+
     try:
         return validate_email(value, check_deliverability=False).normalized.lower()
     except EmailNotValidError:

@@ -26,14 +26,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import pyotp
-import qrcode
-import qrcode.image.svg
 import sqlalchemy as sa
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy.orm import Session, joinedload
-from zxcvbn import zxcvbn
 
 from plateforme.errors import UserError
 from plateforme.operators.models import (
@@ -66,7 +63,11 @@ MAX_LENGTH = 256
 _hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1, hash_len=32,
                          salt_len=16, type=Type.ID)
 # Verified when the account does not exist, so that failures take the same time either way.
-_DUMMY_HASH = _hasher.hash("taxesejour-dummy-operator-password")
+# Written out rather than hashed at import, which cost every process tens of milliseconds (and,
+# with the hosts' one, left 19 MiB of freed Argon2 memory in its RSS); made by `_hasher` from
+# "taxesejour-dummy-operator-password", its parameters checked by tests/test_startup.py.
+_DUMMY_HASH = ("$argon2id$v=19$m=19456,t=2,p=1$HESo07X8AgilJ1iR/W5hEQ$"
+               "zVhYtE8gepI/vRgKI4a+3FSoKCaUrpd0oLaTO4rka38")
 
 
 def _fold(text: str) -> str:
@@ -85,6 +86,8 @@ def check_password_policy(password: str, operator: Operator) -> None:
     if any(token in _fold(password) for token in tokens):
         raise UserError("Le mot de passe ne doit contenir ni votre nom, ni votre courriel, "
                         "ni le nom de la plateforme.")
+    from zxcvbn import zxcvbn  # its dictionaries: ~20 ms and ~13 MB, for this check alone
+
     if zxcvbn(password[:64], user_inputs=sorted(tokens))["score"] < 3:
         raise UserError("Ce mot de passe est trop courant ou trop facile à deviner. "
                         "Choisissez par exemple une phrase de plusieurs mots.")
@@ -115,6 +118,9 @@ def provisioning_uri(operator: Operator) -> str:
 
 def qr_svg(uri: str) -> str:
     """Inline SVG: no image file, nothing from another site."""
+    import qrcode  # with Pillow and lxml: loaded for an enrolment, not in every process
+    import qrcode.image.svg
+
     image = qrcode.make(uri, image_factory=qrcode.image.svg.SvgPathImage, box_size=8)
     return image.to_string(encoding="unicode")
 

@@ -13,7 +13,6 @@ import unicodedata
 
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from zxcvbn import zxcvbn
 
 from plateforme.errors import UserError
 
@@ -23,7 +22,11 @@ MAX_LENGTH = 256
 _hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1, hash_len=32,
                          salt_len=16, type=Type.ID)
 # Verified when the account does not exist, so that failures take the same time either way.
-_DUMMY_HASH = _hasher.hash("taxesejour-dummy-password-for-timing")
+# Written out rather than hashed at import, which cost every process tens of milliseconds (and,
+# with the operators' one, left 19 MiB of freed Argon2 memory in its RSS); made by `_hasher` from
+# "taxesejour-dummy-password-for-timing", its parameters checked by tests/test_startup.py.
+_DUMMY_HASH = ("$argon2id$v=19$m=19456,t=2,p=1$tXFacMMCHgH43AM6XXqWsg$"
+               "Rxu2bEOtIr246hL4ayns4yncEU5j2oO+d9WNuVw/TsM")
 
 
 def personal_context(*words: str | None, email: str | None = None) -> list[str]:
@@ -46,7 +49,10 @@ def check_policy(password: str, context: list[str] | tuple[str, ...] = ()) -> No
     if any(token in folded for token in tokens):
         raise UserError("Le mot de passe ne doit pas contenir votre nom, votre courriel, votre "
                         "commune ou le nom de la collectivité.")
-    # zxcvbn is slow on very long inputs and a long passphrase is strong enough anyway.
+    # zxcvbn is slow on very long inputs and a long passphrase is strong enough anyway. Imported
+    # here: its dictionaries cost ~20 ms and ~13 MB in every process that never checks one.
+    from zxcvbn import zxcvbn
+
     result = zxcvbn(password[:64], user_inputs=sorted(tokens))
     if result["score"] < 3:
         raise UserError("Ce mot de passe est trop courant ou trop facile à deviner "

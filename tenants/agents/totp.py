@@ -9,8 +9,6 @@ import string
 import time
 
 import pyotp
-import qrcode
-import qrcode.image.svg
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
@@ -35,6 +33,9 @@ def provisioning_uri(agent: Agent, issuer: str) -> str:
 
 def qr_svg(uri: str) -> str:
     """The enrolment QR code as inline SVG: no image file, nothing from another site."""
+    import qrcode  # with Pillow and lxml: loaded for an enrolment, not in every process
+    import qrcode.image.svg
+
     image = qrcode.make(uri, image_factory=qrcode.image.svg.SvgPathImage, box_size=8)
     return image.to_string(encoding="unicode")
 

@@ -11,18 +11,21 @@ RGAA's rule on the status: it follows from an audit's rate of respected criteria
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 
+from markupsafe import Markup
 from sqlalchemy.orm import Session
 
+from plateforme import content
 from plateforme.errors import UserError
 from tenants.audit import journal
 from tenants.audit.journal import Actor
 from tenants.collectivite import settings
 from tenants.collectivite.models import AccessibilityStatement
 from tenants.core import validation
+from tenants.core.markdown import render_markdown
 from tenants.core.money import parse_amount
 
 STATUSES = {
@@ -77,6 +80,8 @@ class Statement:
     action_plan: str
     established_on: date | None   # None until an administrator saved it
     updated_on: date | None
+    #: The Markdown texts (TEXTS) rendered, for the public page (see `published_statement`).
+    html: dict[str, Markup] = field(default_factory=dict)
 
     @property
     def status_label(self) -> str:
@@ -95,8 +100,23 @@ def recorded(session: Session) -> AccessibilityStatement | None:
     return session.get(AccessibilityStatement, 1)
 
 
+@content.cached
+def recorded_status(session: Session) -> str:
+    """The status every footer states, from memory."""
+    row = recorded(session)
+    return row.status if row is not None else "non_conforme"
+
+
+@content.cached
+def published_statement(session: Session) -> Statement:
+    """The public page's statement, its texts rendered once per change, from memory."""
+    current = statement(session)
+    return replace(current, html={name: Markup(render_markdown(getattr(current, name)))  # noqa: S704
+                                  for name in TEXTS})
+
+
 def statement(session: Session) -> Statement:
-    values = settings.get(session)
+    values = settings.current(session)
     row = recorded(session) or AccessibilityStatement(
         status="non_conforme", auditor="", **dict.fromkeys(
             (*TEXTS, *DEFAULTS, "contact_email", "contact_url", "schema_url"), ""))

@@ -13,8 +13,6 @@ from __future__ import annotations
 import io
 import re
 
-from PIL import Image, UnidentifiedImageError
-
 from plateforme.errors import UserError
 
 MAX_LOGO_BYTES = 1024 * 1024
@@ -68,6 +66,8 @@ def reencode_logo(data: bytes) -> bytes:
         raise UserError("Aucun fichier reçu.")
     if len(data) > MAX_LOGO_BYTES:
         raise UserError("Logo trop lourd : 1 Mo au plus.")
+    from PIL import Image, UnidentifiedImageError  # only uploads need it
+
     try:
         with Image.open(io.BytesIO(data)) as probe:
             kind = probe.format

@@ -9,8 +9,6 @@ import re
 import unicodedata
 
 import sqlalchemy as sa
-from pypdf import PdfReader
-from pypdf.errors import PdfReadError
 from sqlalchemy.orm import Session
 
 from plateforme.errors import UserError
@@ -30,6 +28,9 @@ def check_pdf(data: bytes) -> int:
         raise UserError("Document trop lourd : 10 Mo au plus.")
     if not data.startswith(b"%PDF-"):
         raise UserError("Format refusé : seuls les documents PDF sont acceptés.")
+    from pypdf import PdfReader  # only uploads need it: not loaded in every worker
+    from pypdf.errors import PdfReadError
+
     try:
         reader = PdfReader(io.BytesIO(data), strict=False)
         if reader.is_encrypted:
@@ -56,7 +57,7 @@ _FORBIDDEN_ACTIONS = {"/JavaScript": "du JavaScript", "/Launch": "une commande �
 MAX_OBJECTS = 200_000
 
 
-def _active_content(reader: PdfReader) -> str | None:
+def _active_content(reader) -> str | None:
     """What a PDF would run or carry when opened (issue 12, finding 8): JavaScript, a launch
     action, embedded files — looked for in every dictionary reachable from the trailer (the
     catalog, its /OpenAction and /Names, each page's /AA and annotations), not in the text."""

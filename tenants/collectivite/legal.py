@@ -8,16 +8,19 @@ number and the SHA-256 of its text.
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
+from datetime import datetime
 
 import sqlalchemy as sa
+from markupsafe import Markup
 from sqlalchemy.orm import Session
 
+from plateforme import content
 from plateforme.errors import UserError
 from tenants.audit import journal
 from tenants.audit.journal import Actor
 from tenants.collectivite.models import Acceptance, LegalDocument, LegalDraft
 from tenants.core.dates import utcnow
-from tenants.core.markdown import legal_html
 
 KINDS = {"cgu": "Conditions générales d'utilisation",
          "privacy": "Politique de confidentialité"}
@@ -92,8 +95,24 @@ def draft(session: Session, kind: str) -> LegalDraft | None:
     return session.get(LegalDraft, kind)
 
 
-def render(document: LegalDocument) -> str:
-    return legal_html(document.body)
+@dataclass(frozen=True)
+class PublishedText:
+    """The version in force as its public page shows it, from memory."""
+
+    kind: str
+    version: int
+    title: str
+    published_at: datetime
+    html: Markup
+
+
+@content.cached
+def in_force(session: Session, kind: str) -> PublishedText | None:
+    document = current(session, kind)
+    if document is None:
+        return None
+    return PublishedText(document.kind, document.version, document.title,
+                         document.published_at, Markup(document.body_html))  # noqa: S704
 
 
 # --- acceptances ----------------------------------------------------------------------------

@@ -9,8 +9,10 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, deferred, mapped_column
 
+from plateforme import content
 from plateforme.database import TenantModel
 from tenants.core.dates import paris_today, utcnow
+from tenants.core.markdown import legal_html, render_markdown
 from tenants.core.money import Hundredths
 
 
@@ -33,6 +35,8 @@ class Settings(TenantModel):
     brand_colour: Mapped[str] = mapped_column(sa.String(7), default="#123b66")
     logo_png: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
     home_text: Mapped[str] = mapped_column(sa.Text, default="")
+    # home_text rendered and sanitised when saved (tenants/core/markdown.py), not per request.
+    home_html: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     # The declaration calendar: how often hosts declare, and the day of the month after each
     # period by which they declare and pay.
     declaration_frequency: Mapped[str] = mapped_column(sa.String(15), default="mensuelle")
@@ -58,6 +62,8 @@ class LegalDocument(TenantModel):
     version: Mapped[int]
     title: Mapped[str] = mapped_column(sa.String(200))
     body: Mapped[str] = mapped_column(sa.Text)
+    # The body rendered and sanitised when published (it never changes afterwards).
+    body_html: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     sha256: Mapped[str] = mapped_column(sa.String(64))
     published_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -103,6 +109,8 @@ class NewsItem(TenantModel):
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(sa.String(200))
     body: Mapped[str] = mapped_column(sa.Text)
+    # The body rendered and sanitised when saved, not per request.
+    body_html: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     # None while a draft; in the future when scheduled.
     published_at: Mapped[datetime | None] = mapped_column(index=True)
     pinned: Mapped[bool] = mapped_column(default=False)
@@ -181,3 +189,23 @@ class AccessibilityStatement(TenantModel):
                            "'totalement_conforme')", name="status"),
         sa.CheckConstraint("compliance_rate BETWEEN 0 AND 10000", name="compliance_rate"),
     )
+
+
+# Markdown is rendered when written, once, and stored sanitised: pages show the stored HTML.
+@sa.event.listens_for(NewsItem.body, "set")
+def _render_news(item, value, _old, _initiator):
+    item.body_html = render_markdown(value)
+
+
+@sa.event.listens_for(Settings.home_text, "set")
+def _render_home(values, value, _old, _initiator):
+    values.home_html = render_markdown(value)
+
+
+@sa.event.listens_for(LegalDocument.body, "set")
+def _render_legal(document, value, _old, _initiator):
+    document.body_html = legal_html(value)
+
+
+# Pages serve these from memory (plateforme/content.py): any change reaches every process.
+content.tracks(Settings, LegalDocument, NewsItem, Tutorial, AccessibilityStatement)

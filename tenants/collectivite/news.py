@@ -4,10 +4,14 @@ console, shown to hosts newest first (pinned ones on top)."""
 from __future__ import annotations
 
 import enum
+from dataclasses import dataclass
+from datetime import datetime
 
 import sqlalchemy as sa
+from markupsafe import Markup
 from sqlalchemy.orm import Session
 
+from plateforme import content
 from plateforme.errors import UserError
 from tenants.audit import journal
 from tenants.audit.journal import Actor
@@ -33,13 +37,43 @@ def all_items(session: Session) -> list[NewsItem]:
         NewsItem.id.desc())))
 
 
-def published(session: Session, limit: int = 10) -> list[NewsItem]:
+@dataclass(frozen=True)
+class PublishedItem:
+    """An item as hosts see it, its body already rendered (stored sanitised when saved)."""
+
+    id: int
+    title: str
+    body_html: Markup
+    published_at: datetime
+    pinned: bool
+
+
+def published(session: Session, limit: int = 10) -> list[PublishedItem]:
+    """The items hosts see, pinned first then newest, from memory: what is scheduled is kept
+    with them and appears when its time comes, without a change to invalidate anything."""
     now = utcnow()
-    query = (sa.select(NewsItem)
-             .where(NewsItem.published_at.is_not(None), NewsItem.published_at <= now)
-             .order_by(NewsItem.pinned.desc(), NewsItem.published_at.desc(), NewsItem.id.desc())
-             .limit(limit))
-    return list(session.scalars(query))
+    visible = [item for item in _shown_or_scheduled(session) if item.published_at <= now]
+    visible.sort(key=lambda i: (i.pinned, i.published_at, i.id), reverse=True)
+    return visible[:limit]
+
+
+#: More than any page shows.
+_KEPT = 20
+
+
+@content.cached
+def _shown_or_scheduled(session: Session) -> tuple[PublishedItem, ...]:
+    """Every scheduled item, and the newest published ones (pinned first): enough for any
+    moment until the next change, since an item only enters the list by being scheduled."""
+    now = utcnow()
+    order = (NewsItem.pinned.desc(), NewsItem.published_at.desc(), NewsItem.id.desc())
+    scheduled = sa.select(NewsItem).where(NewsItem.published_at > now)
+    shown = (sa.select(NewsItem).where(NewsItem.published_at.is_not(None),
+                                       NewsItem.published_at <= now)
+             .order_by(*order).limit(_KEPT))
+    items = [*session.scalars(scheduled), *session.scalars(shown)]
+    return tuple(PublishedItem(i.id, i.title, Markup(i.body_html), i.published_at,  # noqa: S704
+                               i.pinned) for i in items)
 
 
 def save(session: Session, item: NewsItem | None, data: dict, by: Actor) -> NewsItem:

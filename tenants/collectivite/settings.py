@@ -3,8 +3,12 @@ see, its branding, its journal's retention."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
+from markupsafe import Markup
 from sqlalchemy.orm import Session
 
+from plateforme import content
 from plateforme.errors import UserError
 from tenants.audit import journal
 from tenants.audit.journal import Actor
@@ -17,14 +21,33 @@ from tenants.core.urls import tenant_url
 
 
 def get(session: Session) -> Settings:
+    """The row itself, to change it (pages read `current`)."""
     settings = session.get(Settings, 1)
     if settings is None:
         raise LookupError("the collectivité's settings row is missing: provisioning is incomplete")
     return settings
 
 
+class SettingsView(SimpleNamespace):
+    """The settings as pages read them: a copy of the row's values, served from memory."""
+
+    def __setattr__(self, name, value):
+        raise AttributeError("the collectivité's settings are read-only here: use get()")
+
+
+@content.cached
+def current(session: Session) -> SettingsView:
+    """The settings every page shows, read from the database only when they changed."""
+    row = get(session)
+    values = {column.key: getattr(row, column.key) for column in Settings.__mapper__.column_attrs}
+    values["home_html"] = Markup(values["home_html"])  # noqa: S704 - sanitised when saved
+    view = SettingsView.__new__(SettingsView)
+    view.__dict__.update(values)
+    return view
+
+
 def display_name(session: Session) -> str:
-    return get(session).display_name
+    return current(session).display_name
 
 
 def update(session: Session, data: dict, by: Actor) -> Settings:
@@ -95,7 +118,7 @@ def set_audit_retention(session: Session, months: int | None, by: Actor) -> int:
 
 def brand(session: Session) -> Brand:
     """How the collectivité signs its emails."""
-    values = get(session)
+    values = current(session)
     return Brand(name=values.display_name, colour=values.brand_colour, home_url=tenant_url(),
                  support_phone=validation.format_phone(values.support_phone),
                  logo_png=values.logo_png)
@@ -103,7 +126,7 @@ def brand(session: Session) -> Brand:
 
 def sender(session: Session) -> Sender:
     """How the collectivité signs what it prints (letters, the guide)."""
-    values = get(session)
+    values = current(session)
     return Sender(name=values.display_name,
                   support_phone=validation.format_phone(values.support_phone),
                   home_url=tenant_url(), logo_png=values.logo_png)

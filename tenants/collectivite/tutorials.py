@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from plateforme import content
 from plateforme.errors import UserError
 from tenants.audit import journal
 from tenants.audit.journal import Actor
@@ -41,3 +43,19 @@ def delete(session: Session, tutorial: Tutorial, by: Actor) -> None:
 
 def ordered(session: Session) -> list[Tutorial]:
     return list(session.scalars(sa.select(Tutorial).order_by(Tutorial.position, Tutorial.id)))
+
+
+@dataclass(frozen=True)
+class Shown:
+    """A tutorial as hosts' pages list it."""
+
+    title: str
+    url: str
+    kind: str
+    description: str
+
+
+@content.cached
+def shown(session: Session) -> tuple[Shown, ...]:
+    """The hosts' list, from memory."""
+    return tuple(Shown(t.title, t.url, t.kind, t.description) for t in ordered(session))

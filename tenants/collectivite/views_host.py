@@ -5,7 +5,7 @@ gate lets through."""
 
 from types import SimpleNamespace
 
-from flask import current_app, redirect, render_template, url_for
+from flask import current_app, g, redirect, render_template, url_for
 
 from plateforme.database import db
 from plateforme.routing import TenantBlueprint
@@ -22,7 +22,7 @@ bp = TenantBlueprint("cgu", __name__)
 
 def gate(host):
     """Where a host goes first while a current legal text awaits their acceptance."""
-    if legal.pending(db.session, host.id):
+    if _pending(host.id):
         return url_for("cgu.accept")
     return None
 
@@ -76,13 +76,21 @@ def menu_before_acceptance() -> list[MenuEntry] | None:
     page to accept, the texts, the pages open before the gate (help); the layout adds logging
     out. None once everything is accepted: the whole menu."""
     host = current_host()
-    if database_unavailable() or host is None or not legal.pending(db.session, host.id):
+    if database_unavailable() or host is None or not _pending(host.id):
         return None
     opened = [entry for entry in menu("host")
               if _access(current_app.view_functions.get(entry.endpoint)) == HOST_BEFORE_CGU]
     return [MenuEntry("Accepter les conditions", "cgu.accept", 0),
             MenuEntry(legal.KINDS["cgu"], "collectivite.cgu_text", 1),
             MenuEntry(legal.KINDS["privacy"], "collectivite.privacy_text", 2), *opened]
+
+
+def _pending(host_id: int) -> list:
+    """The texts awaiting the host, read once per request: the gate and the menu both ask."""
+    known = g.get("_legal_pending")
+    if known is None or known[0] != host_id:
+        known = g._legal_pending = (host_id, legal.pending(db.session, host_id))
+    return known[1]
 
 
 def _access(view) -> str | None:

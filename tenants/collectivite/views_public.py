@@ -11,9 +11,7 @@ from plateforme.routing import TenantBlueprint
 from plateforme.web import database_unavailable
 from tenants.access.rules import public
 from tenants.collectivite import legal, settings
-from tenants.collectivite.accessibility import STATUSES
-from tenants.collectivite.accessibility import recorded as recorded_statement
-from tenants.collectivite.accessibility import statement as accessibility_statement
+from tenants.collectivite.accessibility import STATUSES, published_statement, recorded_status
 
 bp = TenantBlueprint("collectivite", __name__)
 
@@ -31,7 +29,7 @@ def template_settings() -> dict:
         known = _last_known_support.get(binding.tenant.schema)
         return {"settings": known} if known is not None else {}
     try:
-        values = settings.get(db.session)
+        values = settings.current(db.session)
     except Exception:  # noqa: BLE001 - an error page must render even if the database failed
         db.session.rollback()
         return {}
@@ -47,18 +45,18 @@ def template_accessibility() -> dict:
     if tenancy.current_binding() is None or database_unavailable():
         return {}
     try:
-        row = recorded_statement(db.session)
+        status = recorded_status(db.session)
     except Exception:  # noqa: BLE001 - an error page must render even if the database failed
         db.session.rollback()
         return {}
-    return {"accessibility_status": STATUSES[row.status if row else "non_conforme"]}
+    return {"accessibility_status": STATUSES[status]}
 
 
 @bp.get("/marque/couleurs.css")
 @public
 def brand_css():
     """The collectivité's colour, as a stylesheet (the CSP allows no inline style)."""
-    colour = settings.get(db.session).brand_colour
+    colour = settings.current(db.session).brand_colour
     response = make_response(f":root {{ --brand: {colour}; }}\n")
     response.headers["Content-Type"] = "text/css; charset=utf-8"
     return response
@@ -67,7 +65,7 @@ def brand_css():
 @bp.get("/marque/logo.png")
 @public
 def logo():
-    data = settings.get(db.session).logo_png
+    data = settings.current(db.session).logo_png
     if not data:
         abort(404)
     response = make_response(data)
@@ -78,7 +76,7 @@ def logo():
 @bp.get("/accessibilite")
 @public
 def accessibility():
-    return render_template("accessibilite.html", statement=accessibility_statement(db.session))
+    return render_template("accessibilite.html", statement=published_statement(db.session))
 
 
 @bp.get("/conditions-generales")
@@ -94,8 +92,8 @@ def privacy_text():
 
 
 def _document(kind: str):
-    document = legal.current(db.session, kind)
+    document = legal.in_force(db.session, kind)
     if document is None:
         abort(404)
     return render_template("collectivite/public/legal_document.html", document=document,
-                           html=legal.render(document))
+                           html=document.html)

@@ -15,7 +15,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from flask import Flask, current_app, request
+from jinja2 import pass_context
 from markupsafe import Markup
+
+from plateforme import templating
 
 MENUS = ("host", "console")
 KEY = "taxesejour.navigation"
@@ -82,10 +85,13 @@ def menu(name: str, is_admin: bool = False) -> list[MenuEntry]:
     return [e for e in _state(current_app).menus[name] if is_admin or not e.admin_only]
 
 
-def panels(slot: str, **context) -> Markup:
+@pass_context
+def panels(page, slot: str, **context) -> Markup:
     # Each panel is a template rendered with autoescaping: its output is already safe HTML.
-    return Markup("".join(render(**context)  # noqa: S704
-                          for render in _state(current_app).panels.get(slot, ())))
+    # Rendered inside the page, it takes the page's context processors' values (no new queries).
+    with templating.inside(page):
+        return Markup("".join(render(**context)  # noqa: S704
+                              for render in _state(current_app).panels.get(slot, ())))
 
 
 def init_app(app: Flask) -> None:

@@ -9,9 +9,6 @@ from __future__ import annotations
 import re
 import unicodedata
 
-import phonenumbers
-from email_validator import EmailNotValidError, validate_email
-
 from plateforme.errors import UserError
 
 POSTAL_CODE_RE = re.compile(r"\d{5}")
@@ -44,6 +41,9 @@ def parse_email(value: str | None) -> str | None:
     value = (value or "").strip()
     if not value:
         return None
+    # email_validator and phonenumbers (~35 ms together) are imported when first needed.
+    from email_validator import EmailNotValidError, validate_email
+
     try:
         return validate_email(value, check_deliverability=False).normalized.lower()
     except EmailNotValidError:
@@ -63,6 +63,8 @@ def parse_phone(value: str | None) -> str | None:
     value = (value or "").strip()
     if not value:
         return None
+    import phonenumbers
+
     try:
         number = phonenumbers.parse(value, "FR")
     except phonenumbers.NumberParseException:
@@ -76,6 +78,8 @@ def format_phone(e164: str | None) -> str:
     """French format for French numbers ("04 75 12 34 56"), international otherwise."""
     if not e164:
         return ""
+    import phonenumbers
+
     try:
         number = phonenumbers.parse(e164, "FR")
     except phonenumbers.NumberParseException:

@@ -78,7 +78,7 @@ class Calendar:
 
 
 def calendar_of(session: Session) -> Calendar:
-    values = settings.get(session)
+    values = settings.current(session)
     return Calendar(Frequency(values.declaration_frequency), values.declaration_deadline_day)
 
 

@@ -36,7 +36,7 @@ GUIDE_FILENAME = "guide-de-la-teledeclaration.pdf"
 def index():
     return render_template("hosts/host/index.html", host=current_host(),
                            news=news.published(db.session, limit=5),
-                           tutorials=tutorials.ordered(db.session), logout_form=LogoutForm(),
+                           tutorials=tutorials.shown(db.session), logout_form=LogoutForm(),
                            tour_steps=[{"anchor": s.anchor, "title": s.title, "text": s.text}
                                        for s in tour_steps()])
 
@@ -215,7 +215,7 @@ def help_page():
     """Open before the texts are accepted (whom to call about them); what lies behind the gate
     is offered only once they are."""
     texts_pending = bool(legal.pending(db.session, current_host().id))
-    return render_template("hosts/host/help.html", tutorials=tutorials.ordered(db.session),
+    return render_template("hosts/host/help.html", tutorials=tutorials.shown(db.session),
                            texts_pending=texts_pending, support_in_page=True)
 
 

@@ -148,7 +148,7 @@ def _day_month(month_day: tuple[int, int]) -> str:
 
 
 def communes(session: Session, year: int) -> list[deliberations.InForce]:
-    return deliberations.in_force(session, year)
+    return list(deliberations.in_force_views(session, year))
 
 
 def quote(session: Session, schema: str, query: Query) -> Answer:
@@ -172,7 +172,7 @@ def quote(session: Session, schema: str, query: Query) -> Answer:
 
 
 def _available(session: Session, day: date) -> list[deliberations.InForce]:
-    available = deliberations.in_force(session, day.year)
+    available = deliberations.in_force_views(session, day.year)
     if not available:
         raise NotFound(f"aucune délibération ne fixe la taxe de séjour pour "
                        f"{day.strftime('%d/%m/%Y')}")

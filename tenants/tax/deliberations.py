@@ -12,6 +12,7 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
+from plateforme import content
 from plateforme.errors import UserError
 from tenants.audit import journal
 from tenants.audit.journal import Actor
@@ -254,6 +255,26 @@ def in_force(session: Session, year: int) -> list[InForce]:
     return sorted(chosen.values(), key=lambda f: (f.name, f.insee))
 
 
+@dataclass(frozen=True)
+class DeliberationView:
+    """What the calculator shows of a deliberation in force, with its engine rules built:
+    served from memory (plateforme/content.py) until the collectivité's tariffs change."""
+
+    id: int
+    name: str
+    year: int
+    adopted_on: date
+    engine_rules: calculation.Rules
+
+
+@content.cached
+def in_force_views(session: Session, year: int) -> tuple[InForce, ...]:
+    """`in_force`, for the public calculator: plain values shared by every request."""
+    return tuple(InForce(f.insee, f.name, DeliberationView(
+        f.deliberation.id, f.deliberation.name, f.deliberation.year, f.deliberation.adopted_on,
+        _build_rules(f.deliberation))) for f in in_force(session, year))
+
+
 def history(session: Session, year: int | None = None) -> list[Deliberation]:
     query = sa.select(Deliberation).order_by(Deliberation.year.desc(), *_ORDER,
                                              Deliberation.version.desc())
@@ -291,6 +312,8 @@ _RULES: dict[tuple[str, int], calculation.Rules] = {}
 def rules(row: Deliberation, schema: str) -> calculation.Rules:
     """The engine's view of a stored version, built once per process (a version never
     changes: a correction is another version)."""
+    if isinstance(row, DeliberationView):
+        return row.engine_rules
     cached = _RULES.get((schema, row.id))
     if cached is None:
         if len(_RULES) > 5_000:

@@ -15,6 +15,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from plateforme import content
 from plateforme.database import TenantModel
 from tenants.core.dates import utcnow
 from tenants.core.money import Hundredths
@@ -160,3 +161,7 @@ class DeltaImport(TenantModel):
     requested_by: Mapped[str] = mapped_column(sa.String(254), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     done_at: Mapped[datetime | None]
+
+
+# The calculator serves the deliberations in force from memory (tenants/tax/deliberations.py).
+content.tracks(LegalGridLine, Deliberation, DeliberationCommune, Regime, Period, Tariff, Band)

@@ -31,7 +31,7 @@ def home_panel() -> str:
 
 
 def _no_deliberation(reason: str) -> str:
-    values = settings.get(db.session)
+    values = settings.current(db.session)
     phone = format_phone(values.tax_phone or values.support_phone)
     contact = f" Pour toute question : {phone}." if phone else ""
     return f"Impossible de calculer la taxe : {reason}.{contact}"
@@ -72,7 +72,7 @@ def api():
     except calculator.Invalid as invalid:
         return jsonify(erreurs=invalid.errors), 400
     except calculator.NotFound as missing:
-        values = settings.get(db.session)
+        values = settings.current(db.session)
         return jsonify(erreur=_no_deliberation(str(missing)),
                        telephone=format_phone(values.tax_phone or values.support_phone)
                        or None), 404

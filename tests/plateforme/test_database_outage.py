@@ -11,14 +11,17 @@ import sqlite3
 import psycopg
 import pytest
 import sqlalchemy as sa
+from sqlalchemy import event
 
 from plateforme.database import db
 from plateforme.sites import SiteResolver
 from plateforme.web import is_database_outage
 from tenants.access import identity
+from tenants.access.models import LoginThrottle
 from tenants.collectivite import settings
 from tenants.tax import calculator
 from tests.conftest import create_database, create_tenant, drop_database, get, host_of, make_app
+from tests.tenants.conftest import Client, vallee_with_hosts
 
 OUTAGE_TITLE = "Service momentanément indisponible"
 
@@ -174,7 +177,8 @@ def test_the_pool_recovers_from_lost_connections(pg_real_app, monkeypatch):
     create_tenant(pg_real_app, "vallee", "Vallée Verte")
     host = host_of("vallee")
     assert get(pg_real_app, host, "/calculette").status_code == 200
-    # Idle pooled connections killed: checked before use, replaced, nobody notices.
+    # Idle pooled connections killed: found dead by the first statement, replaced, that
+    # statement retried, nobody notices.
     assert _terminate_others(pg_real_app) >= 1
     assert get(pg_real_app, host, "/calculette").status_code == 200
     # The connection killed in the middle of a request: that request gets the 503...
@@ -203,3 +207,87 @@ def test_closing_a_session_whose_connection_died_does_not_raise(pg_real_app):
         # Leaving closed the session without raising; the pool replaced the connection.
         with db.tenant_context(tenant):
             assert settings.get(db.session) is not None
+
+
+# --- no ping before use: a dead connection is found by the first statement, which is retried ---
+
+
+def _statements(engine):
+    """Every statement the engine sends from now on (pings are not statements: counted apart)."""
+    seen = []
+    event.listen(engine, "before_cursor_execute",
+                 lambda _conn, _cursor, sql, *_rest: seen.append(" ".join(sql.split())))
+    return seen
+
+
+def test_requests_cost_no_ping(pg_real_app, monkeypatch):
+    """No `SELECT 1` before each checkout (pool_pre_ping): one round trip less per request.
+    Two requests of a logged-in host, on connections the pool already holds."""
+    tenant, email = vallee_with_hosts(pg_real_app)
+    client = Client(pg_real_app, host_of(tenant.slug))
+    client.login(email)
+    client.accept_cgu()
+    assert client.get("/tableau-de-bord").status_code == 200  # the pool is warm
+    engine = pg_real_app.extensions["taxesejour.db"].shared_engine
+    pings, checkouts = [], []
+    ping = engine.dialect.do_ping
+    monkeypatch.setattr(engine.dialect, "do_ping", lambda dbapi_conn: pings.append(1) or
+                        ping(dbapi_conn))
+    event.listen(engine, "checkout", lambda *_args: checkouts.append(1))
+    statements = _statements(engine)
+    for _ in range(2):
+        assert client.get("/tableau-de-bord").status_code == 200
+    assert checkouts and statements, "the page reads the database"
+    assert pings == []
+    assert not [s for s in statements if s.upper().rstrip(";") == "SELECT 1"]
+
+
+def test_a_dead_pooled_connection_is_replaced_on_the_first_statement(pg_real_app, caplog):
+    tenant = create_tenant(pg_real_app, "vallee", "Vallée Verte")
+    state = pg_real_app.extensions["taxesejour.db"]
+    with pg_real_app.app_context(), db.tenant_context(tenant):
+        before = db.session.scalar(sa.text("SELECT pg_backend_pid()"))
+        db.session.commit()  # the connection goes back to the pool
+        assert _terminate_others(pg_real_app) >= 1
+        with caplog.at_level(logging.WARNING, logger="plateforme.database"):
+            after = db.session.scalar(sa.text("SELECT pg_backend_pid()"))
+        assert after != before
+        assert "found dead on its first statement" in caplog.text
+        assert settings.get(db.session) is not None
+        db.session.commit()
+    # The same for a Core transaction (the host resolver's reads, commands).
+    assert _terminate_others(pg_real_app) >= 1
+    with state.shared_connection() as conn:
+        assert conn.scalar(sa.text("SELECT 1 + 1")) == 2
+    assert _terminate_others(pg_real_app) >= 1
+    with state.tenant_connection(tenant) as conn:
+        assert conn.scalar(sa.select(sa.func.count()).select_from(LoginThrottle)) == 0
+
+
+def test_only_the_first_statement_of_a_transaction_is_retried(pg_real_app):
+    """After a statement ran, or with changes waiting to be flushed (the autoflush would be the
+    first statement), a lost connection is the outage it is: raised, nothing saved, nothing
+    run twice."""
+    tenant = create_tenant(pg_real_app, "vallee", "Vallée Verte")
+    with pg_real_app.app_context(), db.tenant_context(tenant):
+        db.session.scalar(sa.text("SELECT 1"))
+        assert _terminate_others(pg_real_app) >= 1
+        with pytest.raises(sa.exc.DBAPIError) as lost:
+            db.session.scalar(sa.text("SELECT 2"))
+        assert lost.value.connection_invalidated
+        db.session.rollback()
+
+        db.session.add(LoginThrottle(key_digest="a" * 64))
+        db.session.commit()
+        db.session.add(LoginThrottle(key_digest="b" * 64))
+        assert _terminate_others(pg_real_app) >= 1
+        with pytest.raises(sa.exc.DBAPIError):
+            db.session.scalar(sa.text("SELECT 1"))
+        db.session.rollback()
+        assert db.session.scalars(sa.select(LoginThrottle.key_digest)).all() == ["a" * 64]
+
+    with pytest.raises(sa.exc.DBAPIError):
+        with pg_real_app.extensions["taxesejour.db"].shared_connection() as conn:
+            conn.scalar(sa.text("SELECT 1"))
+            assert _terminate_others(pg_real_app) >= 1
+            conn.scalar(sa.text("SELECT 2"))

@@ -35,3 +35,17 @@ def test_a_package_adds_its_entry_without_touching_the_layout(app, logged_in):
     menu = nav(logged_in.get("/tableau-de-bord").text, "Menu principal")
     assert menu.index("Mon compte") < menu.index("Mes rendez-vous") < menu.index("Mes documents")
     assert menu.index("Mes déclarations") < menu.index("Mon compte")   # the declarations' own
+
+
+def test_panels_do_not_run_the_context_processors_again(app, client, logged_in, monkeypatch):
+    """Some context processors read the database: a page's panels take the page's values."""
+    calls = []
+    processors = app.template_context_processors
+    monkeypatch.setitem(processors, None, [*processors[None], lambda: calls.append(1) or {}])
+    html = logged_in.get("/tableau-de-bord").text
+    assert 'id="mes-declarations"' in html and 'id="mes-paiements"' in html
+    assert len(calls) == 1
+    logged_in.logout()
+    calls.clear()
+    assert "Calculer la taxe de séjour" in client.get("/").text   # the tax's panel
+    assert len(calls) == 1
