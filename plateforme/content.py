@@ -147,3 +147,15 @@ def cached(loader: Callable[..., T]) -> Callable[..., T]:
 
     read.uncached = loader
     return read
+
+
+def remembered(key: tuple, build: Callable[[], T]) -> T:
+    """`build()`'s value for the bound collectivité, kept in memory until its content changes:
+    for what is made only of its content (a page whose every input is content, say). `key`
+    names the value and anything else it depends on."""
+    binding = tenancy.current_binding()
+    if binding is None or not has_request_context():
+        return build()
+    resolver = current_app.extensions["taxesejour.resolver"]
+    version = resolver.content_version(binding.tenant)
+    return resolver.content.get(binding.tenant, version, ("remembered", *key), build)

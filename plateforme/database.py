@@ -151,10 +151,40 @@ class RoutingSession(Session):
         teardowns, after the response is made: an exception there would replace it with the
         server's bare, English 500 page."""
         try:
+            if self._only_read():
+                # Ended by COMMIT rather than ROLLBACK — the same for a transaction that wrote
+                # nothing — because psycopg forgets every prepared statement of the connection
+                # on a ROLLBACK: pages would then never reach its prepare threshold, and each
+                # query would be planned again on every request.
+                self.commit()
             super().close()
         except sa.exc.DBAPIError:
             log.warning("session closed on a lost database connection", exc_info=True)
             self.invalidate()
+
+    def _only_read(self) -> bool:
+        """Whether the open transaction only read: nothing flushed or executed but SELECTs,
+        nothing waiting to be flushed, on PostgreSQL (SQLite has no prepared statements)."""
+        return (self.state.is_postgresql and self.state._pinned is None
+                and self.in_transaction() and not self.info.get("wrote")
+                and self._is_clean())
+
+
+@event.listens_for(RoutingSession, "after_flush")
+def _flushed(session, _context):
+    session.info["wrote"] = True
+
+
+@event.listens_for(RoutingSession, "do_orm_execute")
+def _executed(state):
+    if not state.is_select:
+        state.session.info["wrote"] = True
+
+
+@event.listens_for(RoutingSession, "after_transaction_end")
+def _ended(session, transaction):
+    if transaction.parent is None:
+        session.info.pop("wrote", None)
 
 
 class _TransactionConnection(Connection):

@@ -126,8 +126,16 @@ def init_app(app: Flask) -> None:
                       # against Redis again until it answers; never a 500 for a login.
                       in_memory_fallback_enabled=True, swallow_errors=True)
     app.extensions["taxesejour.limiter"] = limiter
+    limited: set[tuple[str, str]] = set()
     for endpoint, view in list(app.view_functions.items()):
         declared = getattr(view, "rate_limit", None)
         if declared:
             spec, methods = declared
             app.view_functions[endpoint] = limiter.limit(spec, methods=list(methods))(view)
+            limited.update((endpoint, method) for method in methods)
+
+    @limiter.request_filter
+    def _nothing_to_count() -> bool:
+        """A view and method without a declared limit: the limiter has nothing to do (no
+        default limits), so it skips its per-request work."""
+        return (request.endpoint, request.method) not in limited

@@ -58,6 +58,7 @@ TENANT_REALM = "tenant"
 class App(Flask):
     def __init__(self, *args, **kwargs):
         kwargs.update(host_matching=True, static_host="platform")
+        self._sync_functions: dict = {}
         super().__init__(*args, **kwargs)
         # The same static files on every realm; url_for picks the current realm's rule.
         for realm in ("tenant", NO_REALM):
@@ -71,6 +72,15 @@ class App(Flask):
                 f"route {rule!r} has no realm: register it on a TenantBlueprint or a "
                 "PlatformBlueprint")
         super().add_url_rule(rule, endpoint, view_func, provide_automatic_options, **options)
+
+    def ensure_sync(self, func):
+        """Flask asks, for every hook and view of every request, whether it is a coroutine
+        function (`inspect`, a few microseconds each, a dozen times a request): the answer
+        never changes, so it is kept."""
+        known = self._sync_functions.get(func)
+        if known is None:
+            known = self._sync_functions[func] = super().ensure_sync(func)
+        return known
 
     def update_template_context(self, context):
         # A panel rendered inside a page reuses the page's context processors' values.

@@ -39,7 +39,11 @@ class SettingsView(SimpleNamespace):
 def current(session: Session) -> SettingsView:
     """The settings every page shows, read from the database only when they changed."""
     row = get(session)
-    values = {column.key: getattr(row, column.key) for column in Settings.__mapper__.column_attrs}
+    values = {column.key: getattr(row, column.key) for column in Settings.__mapper__.column_attrs
+              if column.key != "logo_png"}
+    # Not the logo's bytes: a thousand collectivités' logos in every worker's memory would
+    # weigh more than the rest. Its route reads it (browsers keep it: its URL is versioned).
+    values["has_logo"] = row.logo_png is not None
     values["home_html"] = Markup(values["home_html"])  # noqa: S704 - sanitised when saved
     view = SettingsView.__new__(SettingsView)
     view.__dict__.update(values)
@@ -118,7 +122,7 @@ def set_audit_retention(session: Session, months: int | None, by: Actor) -> int:
 
 def brand(session: Session) -> Brand:
     """How the collectivité signs its emails."""
-    values = current(session)
+    values = get(session)
     return Brand(name=values.display_name, colour=values.brand_colour, home_url=tenant_url(),
                  support_phone=validation.format_phone(values.support_phone),
                  logo_png=values.logo_png)
@@ -126,7 +130,7 @@ def brand(session: Session) -> Brand:
 
 def sender(session: Session) -> Sender:
     """How the collectivité signs what it prints (letters, the guide)."""
-    values = current(session)
+    values = get(session)
     return Sender(name=values.display_name,
                   support_phone=validation.format_phone(values.support_phone),
                   home_url=tenant_url(), logo_png=values.logo_png)

@@ -65,7 +65,7 @@ def brand_css():
 @bp.get("/marque/logo.png")
 @public
 def logo():
-    data = settings.current(db.session).logo_png
+    data = settings.get(db.session).logo_png
     if not data:
         abort(404)
     response = make_response(data)

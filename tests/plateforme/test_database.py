@@ -456,3 +456,49 @@ def test_one_user_action_is_one_transaction(app):
         with pytest.raises(RuntimeError):
             db.attempt(add, "en panne", RuntimeError("disque plein"))
         assert {"gardée"} <= titles() and not {"refusée", "en panne"} & titles()
+
+
+def _transaction_ends(engine):
+    ends = []
+    sa.event.listen(engine, "commit", lambda _conn: ends.append("commit"))
+    sa.event.listen(engine, "rollback", lambda _conn: ends.append("rollback"))
+    return ends
+
+
+def test_a_transaction_that_only_read_keeps_the_prepared_statements(real_app):
+    """psycopg drops a connection's prepared statements on ROLLBACK: a request that only read
+    ends with COMMIT (the same, for it) on PostgreSQL, so its queries stay prepared; one that
+    wrote, or left a change unflushed, is rolled back as before and saves nothing."""
+    tenant = create_tenant(real_app, "alpha", "Alpha")
+    state = db.state
+    ends = _transaction_ends(state.tenant_engine(tenant))
+    with db.tenant_context(tenant):
+        assert settings.get(db.session).display_name == "Alpha"
+    expected = "commit" if state.is_postgresql else "rollback"
+    assert ends == [expected]
+
+    ends.clear()
+    with db.tenant_context(tenant):
+        settings.get(db.session).display_name = "Jamais flushé"
+    with db.tenant_context(tenant):
+        settings.get(db.session).display_name = "Flushé, jamais validé"
+        db.session.flush()
+    assert ends == ["rollback", "rollback"]
+    with db.tenant_context(tenant):
+        assert settings.get(db.session).display_name == "Alpha"
+
+
+def test_a_query_that_only_reads_is_prepared_after_a_few_runs(real_app):
+    """On PostgreSQL the same reads, run again in later transactions, use prepared statements."""
+    if not db.state.is_postgresql:
+        pytest.skip("prepared statements: PostgreSQL only")
+    tenant = create_tenant(real_app, "alpha", "Alpha")
+    for _ in range(8):
+        with db.tenant_context(tenant):
+            legal.versions(db.session, "cgu")
+    raw = db.state.shared_engine.raw_connection()  # the pool's only connection
+    try:
+        assert raw.driver_connection.execute(
+            "SELECT count(*) FROM pg_prepared_statements").fetchone()[0] > 0
+    finally:
+        raw.close()
