@@ -195,11 +195,12 @@ def period_sums(session: Session, year: int | None = None) -> dict[str, PeriodSu
 
 def unallocated(session: Session, host_id: int) -> list[tuple[Payment, Decimal]]:
     """Paid payments with money not given to any period, oldest first."""
-    allocated = (sa.select(Allocation.payment_id, sa.func.sum(Allocation.amount).label("total"))
-                 .group_by(Allocation.payment_id).subquery())
+    # Summed per payment of the host (its index), not over the collectivité's every
+    # allocation: this runs on each host's dashboard.
+    allocated = (sa.select(sa.func.sum(Allocation.amount))
+                 .where(Allocation.payment_id == Payment.id).scalar_subquery())
     rows = session.execute(
-        sa.select(Payment, allocated.c.total)
-        .outerjoin(allocated, allocated.c.payment_id == Payment.id)
+        sa.select(Payment, allocated)
         .where(Payment.host_id == host_id, Payment.status == PaymentStatus.PAYEE.value)
         .order_by(Payment.received_on, Payment.id))
     left = []
