@@ -76,10 +76,13 @@ def _blank_login_page() -> str:
     in memory, only the session's CSRF token put in. It is most of the collectivité's traffic
     on the 15th."""
     shown = news.published(db.session)
-    page = remembered(("login page", tuple(item.id for item in shown)), lambda: render_template(
-        "hosts/public/home.html", form=LoginForm(meta={"csrf": False}), error=None, news=shown,
-        csrf_token=lambda: _CSRF_PLACE))
-    return page.replace(_CSRF_PLACE, generate_csrf())
+    parts = remembered(("login page", tuple(item.id for item in shown)), lambda: tuple(
+        part.encode() for part in render_template(
+            "hosts/public/home.html", form=LoginForm(meta={"csrf": False}), error=None,
+            news=shown, csrf_token=lambda: _CSRF_PLACE).split(_CSRF_PLACE)))
+    # Kept as UTF-8, half the memory of the text: a thousand collectivités in each worker.
+    return current_app.response_class(generate_csrf().encode().join(parts),
+                                      mimetype="text/html")
 
 
 # --- logging in and out -------------------------------------------------------------------
