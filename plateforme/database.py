@@ -155,8 +155,12 @@ class RoutingSession(Session):
                 # Ended by COMMIT rather than ROLLBACK — the same for a transaction that wrote
                 # nothing — because psycopg forgets every prepared statement of the connection
                 # on a ROLLBACK: pages would then never reach its prepare threshold, and each
-                # query would be planned again on every request.
-                self.commit()
+                # query would be planned again on every request. If that fails (the
+                # connection lost meanwhile), closing rolls back as it always did.
+                try:
+                    self.commit()
+                except Exception:  # noqa: BLE001 - closing must never raise (see above)
+                    log.warning("read-only transaction not committed at close", exc_info=True)
             super().close()
         except sa.exc.DBAPIError:
             log.warning("session closed on a lost database connection", exc_info=True)
@@ -165,9 +169,10 @@ class RoutingSession(Session):
     def _only_read(self) -> bool:
         """Whether the open transaction only read: nothing flushed or executed but SELECTs,
         nothing waiting to be flushed, on PostgreSQL (SQLite has no prepared statements)."""
+        transaction = self.get_transaction()
         return (self.state.is_postgresql and self.state._pinned is None
-                and self.in_transaction() and not self.info.get("wrote")
-                and self._is_clean())
+                and transaction is not None and transaction.is_active
+                and not self.info.get("wrote") and self._is_clean())
 
 
 @event.listens_for(RoutingSession, "after_flush")

@@ -209,6 +209,26 @@ def test_closing_a_session_whose_connection_died_does_not_raise(pg_real_app):
             assert settings.get(db.session) is not None
 
 
+def test_closing_a_session_after_its_failed_statement_does_not_raise(pg_real_app):
+    """The same, when a statement already failed on the dead connection (the view's error
+    became the 503 page): the transaction can only be rolled back, and closing must not try
+    anything else (a read-only session is otherwise ended with COMMIT)."""
+    tenant = create_tenant(pg_real_app, "vallee", "Vallée Verte")
+    with pg_real_app.app_context():
+        with db.tenant_context(tenant):
+            assert settings.get(db.session) is not None
+            pid = db.session.execute(sa.text("SELECT pg_backend_pid()")).scalar()
+            engine = sa.create_engine(pg_real_app.config["DATABASE_URL"],
+                                      poolclass=sa.pool.NullPool)
+            with engine.connect() as conn:
+                conn.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+            engine.dispose()
+            with pytest.raises(sa.exc.DBAPIError):
+                db.session.execute(sa.text("SELECT 1"))
+        with db.tenant_context(tenant):
+            assert settings.get(db.session) is not None
+
+
 # --- no ping before use: a dead connection is found by the first statement, which is retried ---
 
 
