@@ -131,21 +131,18 @@ class ContentCache:
 def cached(loader: Callable[..., T]) -> Callable[..., T]:
     """Serve `loader(session, *args)` for the bound collectivité from memory while its content
     version has not moved (`args` hashable). The value must be immutable: every request of
-    the process shares it."""
+    the process shares it. The request that changed content, or a session other than the
+    binding's, reads the database."""
     name = f"{loader.__module__}.{loader.__qualname__}"
 
     @wraps(loader)
     def read(session: Session, *args) -> T:
         binding = tenancy.current_binding()
-        if (binding is None or not has_request_context()
-                or session is not binding.session or session.info.get("content_changed")):
+        if binding is None or session is not binding.session \
+                or session.info.get("content_changed"):
             return loader(session, *args)
-        resolver = current_app.extensions["taxesejour.resolver"]
-        version = resolver.content_version(binding.tenant)
-        return resolver.content.get(binding.tenant, version, (name, *args),
-                                    lambda: loader(session, *args))
+        return _kept((name, *args), lambda: loader(session, *args))
 
-    read.uncached = loader
     return read
 
 
@@ -153,9 +150,15 @@ def remembered(key: tuple, build: Callable[[], T]) -> T:
     """`build()`'s value for the bound collectivité, kept in memory until its content changes:
     for what is made only of its content (a page whose every input is content, say). `key`
     names the value and anything else it depends on."""
+    return _kept(("remembered", *key), build)
+
+
+def _kept(key: tuple, build: Callable[[], T]) -> T:
+    """The value kept under `key` for the bound collectivité at its current content version;
+    built (and kept) when missing. Outside a request, nothing is kept."""
     binding = tenancy.current_binding()
     if binding is None or not has_request_context():
         return build()
     resolver = current_app.extensions["taxesejour.resolver"]
     version = resolver.content_version(binding.tenant)
-    return resolver.content.get(binding.tenant, version, ("remembered", *key), build)
+    return resolver.content.get(binding.tenant, version, key, build)

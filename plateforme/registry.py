@@ -172,11 +172,6 @@ def bump_version(session_or_conn) -> None:
         session_or_conn.execute(sa.insert(table).values(id=1, version=1))
 
 
-def read_version(conn) -> int:
-    table = RegistryState.__table__
-    return conn.execute(sa.select(table.c.version).where(table.c.id == 1)).scalar() or 0
-
-
 def read_versions(conn) -> tuple[int, int]:
     """The registry's and the content's counters, in one single-row query."""
     table = RegistryState.__table__

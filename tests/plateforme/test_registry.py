@@ -101,13 +101,13 @@ def test_the_database_refuses_two_primary_domains(app, make_tenant):
 
 def test_every_registry_change_moves_the_version(app, make_tenant):
     with db.state.shared_connection() as conn:
-        before = registry.read_version(conn)
+        before = registry.read_versions(conn)[0]
     make_tenant("vallee-verte")
     with db.state.shared_connection() as conn:
-        after_create = registry.read_version(conn)
+        after_create = registry.read_versions(conn)[0]
     provisioning.set_status(db.session, "vallee-verte", "suspended")
     with db.state.shared_connection() as conn:
-        after_suspend = registry.read_version(conn)
+        after_suspend = registry.read_versions(conn)[0]
     assert before < after_create < after_suspend
 
 
