@@ -230,9 +230,24 @@ def live_server(make_real_app):
 
 
 def axe_violations(page) -> list[str]:
-    from axe_playwright_python.sync_playwright import Axe
+    """axe-core's WCAG violations on the page once it has loaded.
 
-    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": WCAG_TAGS},
-                                       "resultTypes": ["violations"]})
+    A click on a link returns before the browser replaces the document: axe run then meets
+    the old document torn down under it. The run waits for the page to load and, if the
+    document was replaced during the run, runs again on the new one."""
+    from axe_playwright_python.sync_playwright import Axe
+    from playwright.sync_api import Error
+
+    options = {"runOnly": {"type": "tag", "values": WCAG_TAGS}, "resultTypes": ["violations"]}
+    for attempt in range(3):
+        page.wait_for_load_state("load")
+        try:
+            results = Axe().run(page, options=options)
+            break
+        except Error as error:
+            replaced = ("documentElement" in error.message
+                        or "Execution context was destroyed" in error.message)
+            if not replaced or attempt == 2:
+                raise
     return [f"{v['id']}: {v['help']} ({len(v['nodes'])})"
             for v in results.response["violations"]]

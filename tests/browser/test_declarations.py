@@ -114,8 +114,9 @@ class Visit:
         self.page, self.seen = page, []
 
     def check(self):
+        violations = axe_violations(self.page)
         self.seen.append(self.page.url)
-        assert axe_violations(self.page) == [], self.page.url
+        assert violations == [], self.page.url
 
     def kinds(self) -> set[str]:
         """The paths seen, numbers and periods as N."""

@@ -131,6 +131,7 @@ def test_a_host_pays_two_declarations_by_card_and_an_agent_records_the_third(
     expect(page.locator("main")).to_contain_text(f"Encaissé : {euros(paid)}")
     page.get_by_role("link", name="Hébergeurs").first.click()
     page.get_by_role("link", name=re.compile("Durand")).first.click()
+    page.wait_for_url(re.compile(r"/admin/hebergeurs/\d+$"))
     v.check()
     page.get_by_role("link", name=re.compile("^Paiements de Paul Durand")).click()
     v.heading("Paiements de Paul Durand")
