@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, deferred, mapped_column
 
 from plateforme import content
 from plateforme.database import TenantModel
+from tenants.core import hostdata
 from tenants.core.dates import paris_today, utcnow
 from tenants.core.markdown import legal_html, render_markdown
 from tenants.core.money import Hundredths
@@ -209,3 +210,5 @@ def _render_legal(document, value, _old, _initiator):
 
 # Pages serve these from memory (plateforme/content.py): any change reaches every process.
 content.tracks(Settings, LegalDocument, NewsItem, Tutorial, AccessibilityStatement)
+# A host's pages keep whether texts await them (tenants.core.hostdata).
+hostdata.tracks(Acceptance)

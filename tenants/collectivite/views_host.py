@@ -14,6 +14,7 @@ from tenants.access.identity import current_host, security_event
 from tenants.access.rules import HOST_BEFORE_CGU, host_required
 from tenants.collectivite import legal
 from tenants.collectivite.forms import CguForm
+from tenants.core import hostdata
 from tenants.core.dates import french_date, to_paris
 from tenants.core.navigation import MenuEntry, menu
 
@@ -22,7 +23,7 @@ bp = TenantBlueprint("cgu", __name__)
 
 def gate(host):
     """Where a host goes first while a current legal text awaits their acceptance."""
-    if _pending(host.id):
+    if _pending(host):
         return url_for("cgu.accept")
     return None
 
@@ -76,7 +77,7 @@ def menu_before_acceptance() -> list[MenuEntry] | None:
     page to accept, the texts, the pages open before the gate (help); the layout adds logging
     out. None once everything is accepted: the whole menu."""
     host = current_host()
-    if database_unavailable() or host is None or not _pending(host.id):
+    if database_unavailable() or host is None or not _pending(host):
         return None
     opened = [entry for entry in menu("host")
               if _access(current_app.view_functions.get(entry.endpoint)) == HOST_BEFORE_CGU]
@@ -85,11 +86,14 @@ def menu_before_acceptance() -> list[MenuEntry] | None:
             MenuEntry(legal.KINDS["privacy"], "collectivite.privacy_text", 2), *opened]
 
 
-def _pending(host_id: int) -> list:
-    """The texts awaiting the host, read once per request: the gate and the menu both ask."""
+def _pending(host) -> bool:
+    """Whether texts await the host: every page of their space asks (the gate, then the menu),
+    answered from memory until a text is published or they accept one, and once per request
+    when it has to be read."""
     known = g.get("_legal_pending")
-    if known is None or known[0] != host_id:
-        known = g._legal_pending = (host_id, legal.pending(db.session, host_id))
+    if known is None or known[0] != host.id:
+        known = g._legal_pending = (host.id, hostdata.kept(
+            db.session, host, "legal.pending", lambda: bool(legal.pending(db.session, host.id))))
     return known[1]
 
 

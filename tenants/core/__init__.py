@@ -4,7 +4,17 @@ libraries only, so that any package may use it."""
 
 
 def init_app(app) -> None:
-    from tenants.core import dates, forms, french, markdown, money, navigation, pages, validation
+    from tenants.core import (
+        dates,
+        forms,
+        french,
+        hostdata,
+        markdown,
+        money,
+        navigation,
+        pages,
+        validation,
+    )
 
     forms.speak_french(app)
     app.before_request(pages.refuse_nul_characters)
@@ -15,3 +25,4 @@ def init_app(app) -> None:
     app.add_template_filter(french.elide, "elide")
     app.add_template_filter(lambda day: day.strftime("%d/%m/%Y") if day else "", "short_date")
     navigation.init_app(app)
+    hostdata.init_app(app)

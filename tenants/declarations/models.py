@@ -15,9 +15,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from plateforme.database import TenantModel
+from tenants.core import hostdata
 from tenants.core.dates import utcnow
 from tenants.core.money import Hundredths
-from tenants.hosts.models import Hebergement
+from tenants.hosts.models import Hebergement, hosts_of_hebergements
 
 
 class Declaration(TenantModel):
@@ -127,3 +128,14 @@ class Reminder(TenantModel):
 
     __table_args__ = (sa.UniqueConstraint("host_id", "period", "kind",
                                           name="uq_declaration_reminders_host_period_kind"),)
+
+
+def hosts_of_declarations(ids: list[int]) -> sa.Select:
+    return (sa.select(Hebergement.host_id)
+            .join(Declaration, Declaration.hebergement_id == Hebergement.id)
+            .where(Declaration.id.in_(ids)))
+
+
+hostdata.tracks(Declaration, "hebergement_id", hosts_of_hebergements)
+hostdata.tracks(Stay, "declaration_id", hosts_of_declarations)
+hostdata.tracks_all(ReminderSettings)

@@ -12,6 +12,7 @@ from plateforme.routing import TenantBlueprint
 from plateforme.tenancy import current_tenant
 from tenants.access.identity import actor, current_host
 from tenants.access.rules import host_required
+from tenants.core import hostdata
 from tenants.core.dates import paris_today
 from tenants.declarations import desk, filing, follow
 from tenants.declarations.forms import BulkForm
@@ -82,14 +83,22 @@ def context() -> desk.Context:
 
 def documents_panel(**_context) -> str:
     """"Mes documents": the host's états récapitulatifs."""
-    return render_template("declarations/host/_documents.html",
-                           receipts=follow.receipts(db.session, current_host()))
+    host = current_host()
+    return hostdata.kept(db.session, host, "declarations.documents", lambda: render_template(
+        "declarations/host/_documents.html", receipts=follow.receipts(db.session, host)))
 
 
 def dashboard_panel(**_context) -> str:
-    """"Mes déclarations" on the dashboard: what is due, per hébergement."""
-    host, cal = current_host(), filing.calendar_of(db.session)
-    entries = follow.host_entries(db.session, host, cal, paris_today())
+    """"Mes déclarations" on the dashboard: what is due, per hébergement (kept while the host's
+    data, the collectivité's calendar and the day stay the same)."""
+    host = current_host()
+    return hostdata.kept(db.session, host, "declarations.dashboard",
+                         lambda: _dashboard_panel(host))
+
+
+def _dashboard_panel(host) -> str:
+    entries = follow.host_entries(db.session, host, filing.calendar_of(db.session),
+                                  paris_today())
     return render_template("declarations/host/_dashboard.html", entries=entries,
                            to_do=follow.to_do(entries), host=host)
 

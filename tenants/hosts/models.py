@@ -17,6 +17,7 @@ from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from plateforme.database import TenantModel
 from tenants.access.models import Person, RememberRow, SessionRow
+from tenants.core import hostdata
 from tenants.core.dates import utcnow
 from tenants.hosts.natures import CIVILITIES, CLASSEMENTS, NATURES
 
@@ -48,6 +49,9 @@ class Host(Person, TenantModel):
     disabled_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # Moves with any change to the host's data (tenants.core.hostdata): the figures their pages
+    # keep in memory are good while it has not moved.
+    data_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     hebergements: Mapped[list[Hebergement]] = relationship(
         back_populates="host", order_by="Hebergement.id", cascade="all, delete-orphan")
@@ -224,3 +228,13 @@ class RememberToken(RememberRow, TenantModel):
     __tablename__ = "remember_tokens"
 
     host_id: Mapped[int] = mapped_column(sa.ForeignKey("hosts.id"), index=True)
+
+
+def hosts_of_hebergements(ids: list[int]) -> sa.Select:
+    return sa.select(Hebergement.host_id).where(Hebergement.id.in_(ids))
+
+
+# A host's pages keep their figures in memory (tenants.core.hostdata) until these rows change.
+hostdata.tracks(Host, "id")
+hostdata.tracks(Hebergement)
+hostdata.tracks(Closure, "hebergement_id", hosts_of_hebergements)

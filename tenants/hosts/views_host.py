@@ -3,6 +3,8 @@ information, hébergements and classements, documents, news and help."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask import abort, flash, redirect, render_template, request, url_for
 
 from plateforme.database import db
@@ -12,6 +14,7 @@ from tenants.access.identity import current_host, security_event, sign_in
 from tenants.access.rules import host_required
 from tenants.collectivite import documents, legal, news, settings, tutorials
 from tenants.collectivite.models import Document
+from tenants.core import hostdata
 from tenants.core.files import download
 from tenants.core.forms import ActionForm
 from tenants.core.navigation import tour_steps
@@ -34,11 +37,31 @@ GUIDE_FILENAME = "guide-de-la-teledeclaration.pdf"
 @bp.get("/tableau-de-bord")
 @host_required
 def index():
-    return render_template("hosts/host/index.html", host=current_host(),
+    host = current_host()
+    return render_template("hosts/host/index.html", host=host,
+                           hebergements=hostdata.kept(db.session, host, "hosts.hebergements",
+                                                      lambda: _hebergements(host)),
                            news=news.published(db.session, limit=5),
                            tutorials=tutorials.shown(db.session), logout_form=LogoutForm(),
                            tour_steps=[{"anchor": s.anchor, "title": s.title, "text": s.text}
                                        for s in tour_steps()])
+
+
+@dataclass(frozen=True)
+class HebergementLine:
+    id: int
+    name: str
+    address: str
+    postal_code: str
+    city: str
+    nature_label: str
+    classement_label: str
+    capacity: int
+
+
+def _hebergements(host) -> tuple[HebergementLine, ...]:
+    return tuple(HebergementLine(h.id, h.name, h.address, h.postal_code, h.city, h.nature_label,
+                                 h.classement_label, h.capacity) for h in host.hebergements)
 
 
 # --- the host's account -------------------------------------------------------------------

@@ -16,8 +16,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from plateforme.database import TenantModel
+from tenants.core import hostdata
 from tenants.core.dates import utcnow
 from tenants.core.money import Hundredths
+from tenants.hosts.models import hosts_of_hebergements
 
 
 class PaymentSettings(TenantModel):
@@ -98,3 +100,8 @@ class Allocation(TenantModel):
     payment: Mapped[Payment] = relationship(back_populates="allocations")
 
     __table_args__ = (sa.CheckConstraint("amount <> 0", name="amount"),)
+
+
+hostdata.tracks(Payment)
+hostdata.tracks(Allocation, "hebergement_id", hosts_of_hebergements)
+hostdata.tracks_all(PaymentSettings)

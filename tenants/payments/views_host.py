@@ -3,6 +3,7 @@ transfer or a cheque, the history and the quittances; PayFiP's return and notifi
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 from flask import abort, current_app, make_response, redirect, render_template, request, url_for
@@ -12,6 +13,7 @@ from plateforme.routing import TenantBlueprint
 from plateforme.web import CSP
 from tenants.access.identity import actor, current_host
 from tenants.access.rules import host_required, notification, public
+from tenants.core import hostdata
 from tenants.core.dates import paris_today, utcnow
 from tenants.core.files import download
 from tenants.core.urls import tenant_url
@@ -114,16 +116,31 @@ def quittance(payment_id):
 
 
 def dashboard_panel(**_context) -> str:
-    """On the dashboard: what is left to pay, what was paid."""
+    """On the dashboard: what is left to pay, what was paid. Kept while the host's data stays
+    the same, and no longer than a card payment under way holds its declarations."""
     host = current_host()
-    return render_template("payments/host/_dashboard.html",
-                           account=paying.account(db.session, host, utcnow(), _minutes()),
-                           zero=ZERO)
+    return hostdata.kept(db.session, host, "payments.dashboard", lambda: _dashboard_panel(host),
+                         until=lambda panel: panel.until)
+
+
+class _Panel(str):
+    until: datetime | None = None
+
+
+def _dashboard_panel(host) -> _Panel:
+    now, minutes = utcnow(), _minutes()
+    account = paying.account(db.session, host, now, minutes)
+    panel = _Panel(render_template("payments/host/_dashboard.html", account=account, zero=ZERO))
+    panel.until = hostdata.earliest(
+        p.started_at + timedelta(minutes=minutes) for p in account.payments
+        if p.status == PaymentStatus.EN_COURS and p.started_at + timedelta(minutes=minutes) > now)
+    return panel
 
 
 def documents_panel(**_context) -> str:
     """"Mes documents": the quittances."""
     host = current_host()
-    return render_template("payments/host/_documents.html", payments=[
-        p for p in paying.account(db.session, host, utcnow(), _minutes()).payments
-        if p.status == PaymentStatus.PAYEE])
+    return hostdata.kept(db.session, host, "payments.documents", lambda: render_template(
+        "payments/host/_documents.html", payments=[
+            p for p in paying.account(db.session, host, utcnow(), _minutes()).payments
+            if p.status == PaymentStatus.PAYEE]))

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, deferred, mapped_column
 
 from plateforme.database import TenantModel
+from tenants.core import hostdata
 from tenants.core.dates import utcnow
 from tenants.core.money import Hundredths
 
@@ -127,3 +128,8 @@ class PlatformPayment(TenantModel):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     __table_args__ = (sa.CheckConstraint("amount > 0", name="amount"),)
+
+
+hostdata.tracks(RecoveryCase)
+hostdata.tracks(RecoveryDocument)
+hostdata.tracks_all(RecoverySettings)

@@ -9,6 +9,7 @@ from plateforme.database import db
 from plateforme.routing import TenantBlueprint
 from tenants.access.identity import actor, current_host
 from tenants.access.rules import host_required
+from tenants.core import hostdata
 from tenants.core.dates import paris_today
 from tenants.core.files import download
 from tenants.recovery import procedure
@@ -59,8 +60,12 @@ def document(document_id):
 
 def dashboard_panel(**_context) -> str:
     """On the dashboard, only while a procedure stands open: what it is and where to answer."""
-    cases = [c for c, _h in procedure.host_cases(db.session, current_host().id)
-             if c.status == "ouvert"]
+    host = current_host()
+    return hostdata.kept(db.session, host, "recovery.dashboard", lambda: _dashboard_panel(host))
+
+
+def _dashboard_panel(host) -> str:
+    cases = [c for c, _h in procedure.host_cases(db.session, host.id) if c.status == "ouvert"]
     if not cases:
         return ""
     return render_template("recovery/host/_dashboard.html", cases=cases, Step=procedure.Step)

@@ -1,0 +1,237 @@
+"""A host's own figures (what they owe, what they declared, the texts awaiting them) kept in
+memory, per process, until a row of theirs changes.
+
+Why: on the 15th every host of every collectivité opens their dashboard, and each one read
+nine statements' worth of declarations, payments and procedures that had not changed since
+their last visit.
+
+How it stays right:
+- Features declare which models hold a host's data and how a row leads to its host (`tracks`:
+  a `host_id`, or an hébergement or a declaration whose host is read in SQL), and which
+  settings concern every host (`tracks_all`).
+- Any flush that adds, changes or deletes such a row adds one to `hosts.data_version` of the
+  hosts concerned (the old host too when a row moves), in the same transaction as the change.
+  An ORM bulk statement on such a table, or a row whose host cannot be told, bumps every host
+  of the collectivité.
+- The identity query reads the host's row on every request (session and host joined): the
+  version a page sees is the database's, whichever process made the change, at no extra query.
+- A value is kept under (the host's version and account, the collectivité's content version,
+  the day in Paris) and, when it depends on the hour (a card payment's hold), until the instant the
+  builder gives. A value built by a request that has changed anything is not kept, and a
+  request that changed a host's data reads the database.
+The value kept must be immutable (rendered HTML, a bool, a frozen dataclass): every request of
+the process shares it. Outside a request nothing is kept.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from itertools import chain
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from flask import current_app, has_request_context
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from plateforme import tenancy
+from plateforme.database import TenantModel
+from tenants.core.dates import paris_today, utcnow
+
+T = TypeVar("T")
+KEY = "taxesejour.hostdata"
+CHANGED = "host_data_changed"
+BUMP = "host_data_bump"          # the execution option marking our own UPDATE of the versions
+DEFAULT_SIZE = 4096
+
+
+@dataclass(frozen=True)
+class _Track:
+    key: str                                      # the attribute naming the host or the row
+    hosts_of: Callable[[list], sa.Select] | None  # ids of that row -> a SELECT of host ids
+
+
+_tracked: dict[type, _Track] = {}
+_every_host: set[type] = set()
+
+
+def tracks(model: type, key: str = "host_id",
+           hosts_of: Callable[[list], sa.Select] | None = None) -> None:
+    """`model`'s rows are a host's data: `key` holds the host's id, or (with `hosts_of`) the
+    id of a row from which `hosts_of(ids)` selects the hosts."""
+    _tracked[model] = _Track(key, hosts_of)
+
+
+def tracks_all(*models: type) -> None:
+    """A change to these rows (a collectivité's settings) concerns every host."""
+    _every_host.update(models)
+
+
+def _tracked_tables() -> set[str]:
+    return {m.__table__.name for m in chain(_tracked, _every_host)}
+
+
+def _hosts_table() -> sa.Table:
+    return next(t for t in TenantModel.metadata.sorted_tables if t.name == "hosts")
+
+
+def _spec(obj) -> _Track | bool | None:
+    for cls in type(obj).__mro__:
+        if cls in _tracked:
+            return _tracked[cls]
+        if cls in _every_host:
+            return True
+    return None
+
+
+def _values(obj, key: str) -> set:
+    """The attribute's value now and before the flush (a row moved to another host counts for
+    both); empty when it was never loaded."""
+    state = sa.inspect(obj)
+    found = set()
+    if key in state.dict:
+        found.add(state.dict[key])
+    history = state.attrs[key].history
+    found.update(chain(history.added or (), history.unchanged or (), history.deleted or ()))
+    found.discard(None)
+    return found
+
+
+@event.listens_for(Session, "after_flush")
+def _bump_on_flush(session, _flush_context):
+    if getattr(session, "tenant", None) is None or not (_tracked or _every_host):
+        return
+    every, direct, through = False, set(), {}
+    for obj in chain(session.new, session.dirty, session.deleted):
+        spec = _spec(obj)
+        if spec is None:
+            continue
+        if obj in session.dirty and not session.is_modified(obj, include_collections=False):
+            continue
+        if spec is True:
+            every = True
+            break
+        values = _values(obj, spec.key)
+        if not values:
+            every = True
+            break
+        if spec.hosts_of is None:
+            direct.update(values)
+        else:
+            through.setdefault(spec.hosts_of, set()).update(values)
+    if every:
+        bump(session, None)
+    elif direct or through:
+        hosts = _hosts_table()
+        conditions = [hosts.c.id.in_(sorted(direct))] if direct else []
+        conditions += [hosts.c.id.in_(select(sorted(ids))) for select, ids in through.items()]
+        bump(session, sa.or_(*conditions))
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _bump_on_bulk(orm_execute_state):
+    state = orm_execute_state
+    if state.execution_options.get(BUMP) or not (state.is_update or state.is_delete
+                                                 or state.is_insert):
+        return
+    table = getattr(state.statement, "table", None)
+    if getattr(state.session, "tenant", None) is not None \
+            and getattr(table, "name", None) in _tracked_tables():
+        bump(state.session, None)
+
+
+def bump(session: Session, which) -> None:
+    """Add one to the data version of the hosts `which` selects (every host when None), in the
+    session's transaction."""
+    hosts = _hosts_table()
+    statement = sa.update(hosts).values(data_version=hosts.c.data_version + 1,
+                                        updated_at=hosts.c.updated_at)
+    if which is not None:
+        statement = statement.where(which)
+    session.execute(statement.execution_options(**{BUMP: True}))
+    session.info[CHANGED] = True
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_rollback")
+def _forget_change(session):
+    session.info.pop(CHANGED, None)
+
+
+class HostDataCache:
+    """The values kept, least recently used dropped first: a worker serves thousands of hosts."""
+
+    def __init__(self, size: int = DEFAULT_SIZE):
+        self.size = size
+        self._entries: OrderedDict[tuple, tuple[tuple, datetime | None, Any]] = OrderedDict()
+        self._lock = threading.Lock()
+        self.loads = 0  # values built, for tests and benchmarks
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def get(self, key: tuple, stamp: tuple, now: datetime) -> tuple[bool, Any]:
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None or entry[0] != stamp or (entry[1] is not None and now >= entry[1]):
+                return False, None
+            self._entries.move_to_end(key)
+            return True, entry[2]
+
+    def put(self, key: tuple, stamp: tuple, until: datetime | None, value: Any) -> None:
+        with self._lock:
+            self._entries[key] = (stamp, until, value)
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+
+
+def init_app(app) -> None:
+    app.extensions[KEY] = HostDataCache(int(app.config.get("HOST_DATA_CACHE_SIZE", DEFAULT_SIZE)))
+
+
+def cache(app=None) -> HostDataCache:
+    return (app or current_app).extensions[KEY]
+
+
+def _changing(session: Session) -> bool:
+    return bool(session.info.get(CHANGED) or session.new or session.dirty or session.deleted)
+
+
+def kept(session: Session, host, name: str, build: Callable[[], T],
+         until: Callable[[T], datetime | None] | None = None) -> T:
+    """`build()` for `host`, from memory while their data, the collectivité's content and the
+    day have not changed, and (with `until`) before the instant `until(value)` returns."""
+    binding = tenancy.current_binding()
+    if (binding is None or not has_request_context() or session is not binding.session
+            or KEY not in current_app.extensions or _changing(session)):
+        return build()
+    tenant = binding.tenant
+    # `auth_version` is random per account: a host created with the id of one deleted (SQLite
+    # may reuse it) never meets the values kept for the other.
+    stamp = (host.data_version, host.auth_version,
+             current_app.extensions["taxesejour.resolver"].content_version(tenant), paris_today())
+    key = (tenant.id, tenant.schema, host.id, name)
+    store = cache()
+    now = utcnow()
+    found, value = store.get(key, stamp, now)
+    if found:
+        return value
+    value = build()
+    store.loads += 1
+    if not _changing(session):
+        store.put(key, stamp, until(value) if until else None, value)
+    return value
+
+
+def earliest(instants: Iterable[datetime | None]) -> datetime | None:
+    """The first of the instants at which a kept value stops being true (None: none)."""
+    return min((i for i in instants if i is not None), default=None)
