@@ -28,6 +28,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import chain
@@ -44,6 +45,8 @@ from tenants.core.dates import paris_today, utcnow
 
 T = TypeVar("T")
 KEY = "taxesejour.hostdata"
+#: While a kept value is built: the instants until which the kept values it uses hold.
+_inside: ContextVar[list | None] = ContextVar("hostdata_inside", default=None)
 CHANGED = "host_data_changed"
 BUMP = "host_data_bump"          # the execution option marking our own UPDATE of the versions
 DEFAULT_SIZE = 4096
@@ -178,13 +181,14 @@ class HostDataCache:
     def __len__(self) -> int:
         return len(self._entries)
 
-    def get(self, key: tuple, stamp: tuple, now: datetime) -> tuple[bool, Any]:
+    def get(self, key: tuple, stamp: tuple, now: datetime) -> tuple[bool, Any, datetime | None]:
+        """(found, the value, until when it holds)."""
         with self._lock:
             entry = self._entries.get(key)
             if entry is None or entry[0] != stamp or (entry[1] is not None and now >= entry[1]):
-                return False, None
+                return False, None, None
             self._entries.move_to_end(key)
-            return True, entry[2]
+            return True, entry[2], entry[1]
 
     def put(self, key: tuple, stamp: tuple, until: datetime | None, value: Any) -> None:
         with self._lock:
@@ -209,7 +213,8 @@ def _changing(session: Session) -> bool:
 def kept(session: Session, host, name: str, build: Callable[[], T],
          until: Callable[[T], datetime | None] | None = None) -> T:
     """`build()` for `host`, from memory while their data, the collectivité's content and the
-    day have not changed, and (with `until`) before the instant `until(value)` returns."""
+    day have not changed, and (with `until`) before the instant `until(value)` returns. A value
+    built from other kept values (a page from its panels) holds no longer than they do."""
     binding = tenancy.current_binding()
     if (binding is None or not has_request_context() or session is not binding.session
             or KEY not in current_app.extensions or _changing(session)):
@@ -221,14 +226,21 @@ def kept(session: Session, host, name: str, build: Callable[[], T],
              current_app.extensions["taxesejour.resolver"].content_version(tenant), paris_today())
     key = (tenant.id, tenant.schema, host.id, name)
     store = cache()
-    now = utcnow()
-    found, value = store.get(key, stamp, now)
-    if found:
-        return value
-    value = build()
-    store.loads += 1
-    if not _changing(session):
-        store.put(key, stamp, until(value) if until else None, value)
+    found, value, holds = store.get(key, stamp, utcnow())
+    if not found:
+        inner: list[datetime | None] = []
+        token = _inside.set(inner)
+        try:
+            value = build()
+        finally:
+            _inside.reset(token)
+        store.loads += 1
+        holds = earliest([until(value) if until else None, *inner])
+        if not _changing(session):
+            store.put(key, stamp, holds, value)
+    outer = _inside.get()
+    if outer is not None:
+        outer.append(holds)
     return value
 
 
