@@ -74,6 +74,10 @@ class Config:
     # How often a process asks the registry whether anything changed (suspension, new domain):
     # a change made elsewhere takes effect within this many seconds. Must not exceed 5.
     TENANT_CACHE_CHECK_SECONDS = 2.0
+    # Hosts' values kept in memory per process (tenants/core/hostdata.py), least recently used
+    # dropped first: about 6 per host who opened the dashboard, 12 KB in all for a host with
+    # two hébergements (measured), so 4,096 values hold ~680 hosts in ~8 MB.
+    HOST_DATA_CACHE_SIZE = 4096
     # SQLite only: the directory holding one database file per collectivité.
     TENANT_SQLITE_DIR: str | None = None
     # Alembic trees.
@@ -157,7 +161,8 @@ class Config:
                     "PROXY_FIX_X_PROTO", "DB_POOL_SIZE", "DB_MAX_OVERFLOW", "MAIL_PORT",
                     "MAIL_TIMEOUT", "ACTIVATION_CODE_DAYS", "SESSION_IDLE_MINUTES",
                     "SESSION_ABSOLUTE_HOURS", "REMEMBER_DAYS", "PASSWORD_RESET_MINUTES",
-                    "PAYFIP_IDOP_MINUTES", "PAYFIP_TIMEOUT_SECONDS", "JOBS_TIMEOUT_SECONDS"):
+                    "PAYFIP_IDOP_MINUTES", "PAYFIP_TIMEOUT_SECONDS", "JOBS_TIMEOUT_SECONDS",
+                    "HOST_DATA_CACHE_SIZE"):
             values[key] = _env_int(key, values[key])
         values["TENANT_CACHE_CHECK_SECONDS"] = _env_float(
             "TENANT_CACHE_CHECK_SECONDS", values["TENANT_CACHE_CHECK_SECONDS"])

@@ -49,7 +49,6 @@ KEY = "taxesejour.hostdata"
 _inside: ContextVar[list | None] = ContextVar("hostdata_inside", default=None)
 CHANGED = "host_data_changed"
 BUMP = "host_data_bump"          # the execution option marking our own UPDATE of the versions
-DEFAULT_SIZE = 4096
 
 
 @dataclass(frozen=True)
@@ -108,7 +107,7 @@ def _values(obj, key: str) -> set:
 def _bump_on_flush(session, _flush_context):
     if getattr(session, "tenant", None) is None or not (_tracked or _every_host):
         return
-    every, direct, through = False, set(), {}
+    every, direct, through, created = False, set(), {}, set()
     for obj in chain(session.new, session.dirty, session.deleted):
         spec = _spec(obj)
         if spec is None:
@@ -122,29 +121,65 @@ def _bump_on_flush(session, _flush_context):
         if not values:
             every = True
             break
-        if spec.hosts_of is None:
+        if spec.key == "id" and obj in session.new:
+            created.update(values)        # a host just created: nothing of theirs is kept
+        elif spec.hosts_of is None:
             direct.update(values)
         else:
             through.setdefault(spec.hosts_of, set()).update(values)
     if every:
         bump(session, None)
-    elif direct or through:
-        hosts = _hosts_table()
-        conditions = [hosts.c.id.in_(sorted(direct))] if direct else []
-        conditions += [hosts.c.id.in_(select(sorted(ids))) for select, ids in through.items()]
-        bump(session, sa.or_(*conditions))
+        return
+    hosts = _hosts_table()
+    for ids in _chunks(direct - created):
+        bump(session, hosts.c.id.in_(ids))
+    for select, keys in through.items():
+        for ids in _chunks(keys):
+            bump(session, hosts.c.id.in_(select(ids)))
+
+
+def _chunks(ids: set, size: int = 500) -> Iterable[list]:
+    """An import of thousands of hosts stays under the databases' limits on parameters."""
+    ordered = sorted(ids)
+    return (ordered[i:i + size] for i in range(0, len(ordered), size))
 
 
 @event.listens_for(Session, "do_orm_execute")
 def _bump_on_bulk(orm_execute_state):
+    """Before an ORM bulk statement runs: its rows' hosts, read with the statement's own WHERE
+    (an UPDATE may no longer match once run, a DELETE's rows are gone)."""
     state = orm_execute_state
     if state.execution_options.get(BUMP) or not (state.is_update or state.is_delete
                                                  or state.is_insert):
         return
     table = getattr(state.statement, "table", None)
-    if getattr(state.session, "tenant", None) is not None \
-            and getattr(table, "name", None) in _tracked_tables():
-        bump(state.session, None)
+    if getattr(state.session, "tenant", None) is None or table is None:
+        return
+    spec = next((s for m, s in (*_tracked.items(), *((m, True) for m in _every_host))
+                 if m.__table__.name == getattr(table, "name", None)), None)
+    if spec is not None:
+        bump(state.session, None if spec is True else _bulk_hosts(state, table, spec))
+
+
+def _bulk_hosts(state, table: sa.Table, spec: _Track):
+    """Which hosts a bulk statement concerns; None (every host) when it cannot be told."""
+    statement = state.statement
+    if state.is_insert:
+        rows = state.parameters if isinstance(state.parameters, list) else [state.parameters]
+        values = {(row or {}).get(spec.key) for row in rows}
+        if not rows or None in values:
+            return None
+        ids = sorted(values)
+    else:
+        changed = {getattr(column, "key", column) for column in getattr(statement, "_values", None)
+                   or ()}
+        if spec.key in changed:           # rows moved to another host: the new one unknown
+            return None
+        ids = sa.select(table.c[spec.key])
+        if statement.whereclause is not None:
+            ids = ids.where(statement.whereclause)
+    hosts = _hosts_table()
+    return hosts.c.id.in_(ids if spec.hosts_of is None else spec.hosts_of(ids))
 
 
 def bump(session: Session, which) -> None:
@@ -168,7 +203,7 @@ def _forget_change(session):
 class HostDataCache:
     """The values kept, least recently used dropped first: a worker serves thousands of hosts."""
 
-    def __init__(self, size: int = DEFAULT_SIZE):
+    def __init__(self, size: int):
         self.size = size
         self._entries: OrderedDict[tuple, tuple[tuple, datetime | None, Any]] = OrderedDict()
         self._lock = threading.Lock()
@@ -199,7 +234,7 @@ class HostDataCache:
 
 
 def init_app(app) -> None:
-    app.extensions[KEY] = HostDataCache(int(app.config.get("HOST_DATA_CACHE_SIZE", DEFAULT_SIZE)))
+    app.extensions[KEY] = HostDataCache(int(app.config["HOST_DATA_CACHE_SIZE"]))
 
 
 def cache(app=None) -> HostDataCache:

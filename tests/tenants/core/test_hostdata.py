@@ -20,8 +20,8 @@ from plateforme.database import db
 from tenants.audit.journal import Actor
 from tenants.collectivite import legal
 from tenants.core import hostdata
-from tenants.declarations.models import Declaration
-from tenants.hosts.models import Host
+from tenants.declarations.models import Declaration, Stay
+from tenants.hosts.models import Hebergement, Host
 from tenants.payments import paying
 from tests.conftest import host_of
 from tests.tenants.conftest import Client, host_by_name
@@ -35,7 +35,7 @@ from tests.tenants.payments.conftest import payfip_clock as payfip_clock  # noqa
 from tests.tenants.payments.conftest import payfip_on as payfip_on  # noqa: F401
 from tests.tenants.payments.conftest import simulator as simulator  # noqa: F401
 from tests.tenants.payments.conftest import stay
-from tests.tenants.payments.test_payfip import start
+from tests.tenants.payments.test_payfip import pay, start
 
 BY = Actor(label="Bruno Agent")
 
@@ -183,14 +183,41 @@ def test_a_row_moved_to_another_host_changes_both(app, declared):
     assert version_of(declared, "Martin") > martin
 
 
-def test_a_bulk_statement_on_a_hosts_data_changes_every_host(app, declared):
-    with db.tenant_context(declared):
-        before = dict(db.session.execute(sa.select(Host.id, Host.data_version)).all())
-        db.session.execute(sa.update(Declaration).where(Declaration.period == "2026-06")
-                           .values(deadline=date(2026, 7, 31)))
-        db.session.commit()
-        after = dict(db.session.execute(sa.select(Host.id, Host.data_version)).all())
-    assert after.keys() == before.keys() and all(after[i] > before[i] for i in before)
+def versions(tenant) -> dict[str, int]:
+    with db.tenant_context(tenant):
+        return dict(db.session.execute(sa.select(Host.last_name, Host.data_version)).all())
+
+
+def moved(before: dict[str, int], after: dict[str, int]) -> set[str]:
+    return {name for name in before if after[name] != before[name]}
+
+
+def test_a_bulk_statement_changes_the_hosts_of_the_rows_it_touches(app, declared):
+    before = versions(declared)
+    committed(declared, lambda s: s.execute(   # only Élodie Martin declared June
+        sa.update(Declaration).where(Declaration.period == "2026-06")
+        .values(deadline=date(2026, 7, 31))))
+    assert moved(before, after := versions(declared)) == {"Martin"}
+    committed(declared, lambda s: s.execute(   # July: both
+        sa.delete(Stay).where(Stay.declaration_id.in_(
+            sa.select(Declaration.id).where(Declaration.period == "2026-07")))))
+    assert moved(after, versions(declared)) == {"Martin", "Durand"}
+
+
+def test_a_statement_whose_hosts_cannot_be_told_changes_every_host(app, declared):
+    before = versions(declared)
+    committed(declared, lambda s: s.execute(sa.update(Hebergement).values(
+        host_id=sa.select(sa.func.min(Host.id)).scalar_subquery())))
+    assert moved(before, versions(declared)) == set(before)
+
+
+def test_a_card_payment_settled_changes_its_host_only(app, payfip_on, logged_in, simulator):
+    idop, _ = start(logged_in)
+    before = versions(payfip_on)
+    back = logged_in.get(pay(simulator, idop, "P"))  # settled by a conditional bulk UPDATE
+    assert back.status_code == 302
+    assert moved(before, versions(payfip_on)) == {"Martin"}
+    assert "Rien à payer" in dashboard(logged_in)
 
 
 def test_a_change_elsewhere_in_the_collectivite_leaves_the_host_alone(app, declared):
@@ -285,3 +312,27 @@ def test_a_message_is_never_served_from_memory(app, declared, logged_in):
         session["_flashes"] = [("success", "Votre déclaration est enregistrée.")]
     assert "Votre déclaration est enregistrée." in dashboard(logged_in)
     assert "Votre déclaration est enregistrée." not in dashboard(logged_in)
+
+
+def test_thousands_of_hosts_created_and_changed_in_one_flush(app, tenant):
+    """An import: the versions move in batches, under the databases' limits on parameters."""
+    def place(host_id=None, n=0):
+        return Hebergement(host_id=host_id, name=f"Gîte {n}", address="1 rue Haute",
+                           postal_code="07200", city="Aubenas", nature="meuble",
+                           classement="3", capacity=2)
+
+    def create(session):
+        for n in range(1200):
+            host = Host(civility="M.", last_name=f"Hôte {n}", first_name="Jean",
+                        address="1 rue Haute", postal_code="07200", city="Aubenas")
+            host.hebergements.append(place(n=n))
+            session.add(host)
+    committed(tenant, create)
+    created = versions(tenant)
+    assert set(created.values()) == {0}
+
+    def more(session):
+        session.add_all(place(host_id, n) for n, host_id in enumerate(
+            session.scalars(sa.select(Host.id))))
+    committed(tenant, more)
+    assert moved(created, versions(tenant)) == set(created)
