@@ -75,9 +75,9 @@ class Config:
     # a change made elsewhere takes effect within this many seconds. Must not exceed 5.
     TENANT_CACHE_CHECK_SECONDS = 2.0
     # Hosts' values kept in memory per process (tenants/core/hostdata.py), least recently used
-    # dropped first: about 6 per host who opened the dashboard, 12 KB in all for a host with
-    # two hébergements (measured), so 4,096 values hold ~680 hosts in ~8 MB.
-    HOST_DATA_CACHE_SIZE = 4096
+    # dropped first past this size: a dashboard is ~10 KB for a host with two hébergements
+    # (measured), so 8 MB keep ~800 hosts' dashboards.
+    HOST_DATA_CACHE_MB = 8.0
     # SQLite only: the directory holding one database file per collectivité.
     TENANT_SQLITE_DIR: str | None = None
     # Alembic trees.
@@ -161,11 +161,12 @@ class Config:
                     "PROXY_FIX_X_PROTO", "DB_POOL_SIZE", "DB_MAX_OVERFLOW", "MAIL_PORT",
                     "MAIL_TIMEOUT", "ACTIVATION_CODE_DAYS", "SESSION_IDLE_MINUTES",
                     "SESSION_ABSOLUTE_HOURS", "REMEMBER_DAYS", "PASSWORD_RESET_MINUTES",
-                    "PAYFIP_IDOP_MINUTES", "PAYFIP_TIMEOUT_SECONDS", "JOBS_TIMEOUT_SECONDS",
-                    "HOST_DATA_CACHE_SIZE"):
+                    "PAYFIP_IDOP_MINUTES", "PAYFIP_TIMEOUT_SECONDS", "JOBS_TIMEOUT_SECONDS"):
             values[key] = _env_int(key, values[key])
         values["TENANT_CACHE_CHECK_SECONDS"] = _env_float(
             "TENANT_CACHE_CHECK_SECONDS", values["TENANT_CACHE_CHECK_SECONDS"])
+        values["HOST_DATA_CACHE_MB"] = _env_float("HOST_DATA_CACHE_MB",
+                                                  values["HOST_DATA_CACHE_MB"])
         for key in ("MAIL_USE_STARTTLS", "MAIL_USE_SSL"):
             values[key] = _env_bool(key, values[key])
         return values

@@ -200,18 +200,31 @@ def _forget_change(session):
     session.info.pop(CHANGED, None)
 
 
-class HostDataCache:
-    """The values kept, least recently used dropped first: a worker serves thousands of hosts."""
+def _size(value) -> int:
+    """Roughly what a kept value holds in memory, in bytes (pages and panels are text)."""
+    if isinstance(value, bytes | str):
+        return len(value) + 50
+    if isinstance(value, tuple):
+        return 56 + sum(_size(item) for item in value)
+    return 64
 
-    def __init__(self, size: int):
-        self.size = size
-        self._entries: OrderedDict[tuple, tuple[tuple, datetime | None, Any]] = OrderedDict()
+
+class HostDataCache:
+    """The values kept, least recently used dropped first once they hold `max_bytes`: a worker
+    serves thousands of hosts."""
+
+    def __init__(self, max_bytes: int):
+        self.max_bytes = max_bytes
+        self.bytes = 0
+        self._entries: OrderedDict[tuple, tuple[tuple, datetime | None, Any, int]] = \
+            OrderedDict()
         self._lock = threading.Lock()
         self.loads = 0  # values built, for tests and benchmarks
 
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+            self.bytes = 0
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -226,15 +239,19 @@ class HostDataCache:
             return True, entry[2], entry[1]
 
     def put(self, key: tuple, stamp: tuple, until: datetime | None, value: Any) -> None:
+        size = _size(value)
         with self._lock:
-            self._entries[key] = (stamp, until, value)
-            self._entries.move_to_end(key)
-            while len(self._entries) > self.size:
-                self._entries.popitem(last=False)
+            replaced = self._entries.pop(key, None)
+            if replaced is not None:
+                self.bytes -= replaced[3]
+            self._entries[key] = (stamp, until, value, size)
+            self.bytes += size
+            while self.bytes > self.max_bytes and self._entries:
+                self.bytes -= self._entries.popitem(last=False)[1][3]
 
 
 def init_app(app) -> None:
-    app.extensions[KEY] = HostDataCache(int(app.config["HOST_DATA_CACHE_SIZE"]))
+    app.extensions[KEY] = HostDataCache(int(app.config["HOST_DATA_CACHE_MB"] * 1024 * 1024))
 
 
 def cache(app=None) -> HostDataCache:
@@ -261,6 +278,7 @@ def kept(session: Session, host, name: str, build: Callable[[], T],
              current_app.extensions["taxesejour.resolver"].content_version(tenant), paris_today())
     key = (tenant.id, tenant.schema, host.id, name)
     store = cache()
+    outer = _inside.get()
     found, value, holds = store.get(key, stamp, utcnow())
     if not found:
         inner: list[datetime | None] = []
@@ -271,9 +289,9 @@ def kept(session: Session, host, name: str, build: Callable[[], T],
             _inside.reset(token)
         store.loads += 1
         holds = earliest([until(value) if until else None, *inner])
-        if not _changing(session):
+        # A part of a kept value (a panel of the page) is kept within it, not twice.
+        if outer is None and not _changing(session):
             store.put(key, stamp, holds, value)
-    outer = _inside.get()
     if outer is not None:
         outer.append(holds)
     return value

@@ -99,6 +99,8 @@ def test_a_second_visit_reads_only_the_session_and_the_host(app, declared, logge
         assert dashboard(logged_in) == first
     assert len(seen) == 1 and "host_sessions" in seen[0], seen
     assert store.loads == loads
+    # The page's panels are kept within it, not a second time beside it.
+    assert {key[3] for key in store._entries} == {"hosts.dashboard", "legal.pending"}
 
 
 def test_a_transfer_recorded_by_an_agent_shows_on_the_next_page(app, declared, logged_in):
@@ -257,19 +259,23 @@ def test_every_table_a_kept_value_reads_is_watched(app, payfip_on, logged_in, mo
 
 
 def test_the_least_recently_used_values_go_first():
-    store = hostdata.HostDataCache(size=2)
+    store = hostdata.HostDataCache(max_bytes=2 * (50 + 1000))     # two pages of 1,000 bytes
     now = datetime(2026, 8, 20)
     later = now + timedelta(minutes=1)
-    store.put(("a",), (1,), None, "A")
-    store.put(("b",), (1,), None, "B")
-    assert store.get(("a",), (1,), now) == (True, "A", None)
-    store.put(("c",), (1,), None, "C")
+    page = "x" * 999
+    store.put(("a",), (1,), None, "A" + page)
+    store.put(("b",), (1,), None, "B" + page)
+    assert store.get(("a",), (1,), now) == (True, "A" + page, None)
+    store.put(("c",), (1,), None, "C" + page)
     assert store.get(("b",), (1,), now) == (False, None, None)
-    assert store.get(("a",), (1,), now) == (True, "A", None)
+    assert store.get(("a",), (1,), now) == (True, "A" + page, None)
     assert store.get(("a",), (2,), now) == (False, None, None)          # another version
+    assert store.bytes <= store.max_bytes
     store.put(("d",), (1,), later, "D")
     assert store.get(("d",), (1,), now) == (True, "D", later)
     assert store.get(("d",), (1,), later) == (False, None, None)
+    store.put(("d",), (1,), None, "E")                                  # replaced, counted once
+    assert store.bytes == sum(hostdata._size(v[2]) for v in store._entries.values())
 
 
 def test_the_hosts_version_does_not_touch_their_profile_date(app, declared):
