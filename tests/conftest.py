@@ -154,6 +154,7 @@ def rolled_back(app):
     resolver.invalidate()
     # What lives in the process rather than the database starts afresh too.
     app.extensions["taxesejour.limiter"].reset()
+    app.extensions["taxesejour.hostdata"].clear()   # hosts' kept pages (tenants/core/hostdata.py)
     mail.outbox(app).clear()
     try:
         yield app

@@ -11,14 +11,15 @@ How it stays right:
   settings concern every host (`tracks_all`).
 - Any flush that adds, changes or deletes such a row adds one to `hosts.data_version` of the
   hosts concerned (the old host too when a row moves), in the same transaction as the change.
-  An ORM bulk statement on such a table, or a row whose host cannot be told, bumps every host
-  of the collectivité.
+  An ORM bulk statement bumps the hosts of the rows its WHERE selects, read before it runs;
+  every host of the collectivité when that cannot be told (nor a flushed row's host).
 - The identity query reads the host's row on every request (session and host joined): the
   version a page sees is the database's, whichever process made the change, at no extra query.
 - A value is kept under (the host's version and account, the collectivité's content version,
-  the day in Paris) and, when it depends on the hour (a card payment's hold), until the instant the
-  builder gives. A value built by a request that has changed anything is not kept, and a
-  request that changed a host's data reads the database.
+  the day in Paris) and, when it depends on the hour (a card payment's hold), until the instant
+  the builder gives; a value made of kept values (a page of its panels) holds no longer than
+  they do, and they are kept within it only. A value built by a request that has changed
+  anything is not kept, and a request that changed a host's data reads the database.
 The value kept must be immutable (rendered HTML, a bool, a frozen dataclass): every request of
 the process shares it. Outside a request nothing is kept.
 """
