@@ -58,37 +58,34 @@ class _Track:
     hosts_of: Callable[[list], sa.Select] | None  # ids of that row -> a SELECT of host ids
 
 
-_tracked: dict[type, _Track] = {}
-_every_host: set[type] = set()
+#: Per table name: how its rows lead to their hosts (flushes and bulk statements alike);
+#: `EVERY_HOST` for the settings that concern every host.
+_tracked: dict[str, _Track] = {}
+EVERY_HOST = _Track("", None)
 
 
 def tracks(model: type, key: str = "host_id",
            hosts_of: Callable[[list], sa.Select] | None = None) -> None:
     """`model`'s rows are a host's data: `key` holds the host's id, or (with `hosts_of`) the
     id of a row from which `hosts_of(ids)` selects the hosts."""
-    _tracked[model] = _Track(key, hosts_of)
+    _tracked[model.__table__.name] = _Track(key, hosts_of)
 
 
 def tracks_all(*models: type) -> None:
     """A change to these rows (a collectivité's settings) concerns every host."""
-    _every_host.update(models)
+    _tracked.update((model.__table__.name, EVERY_HOST) for model in models)
 
 
 def _tracked_tables() -> set[str]:
-    return {m.__table__.name for m in chain(_tracked, _every_host)}
+    return set(_tracked)
 
 
 def _hosts_table() -> sa.Table:
     return next(t for t in TenantModel.metadata.sorted_tables if t.name == "hosts")
 
 
-def _spec(obj) -> _Track | bool | None:
-    for cls in type(obj).__mro__:
-        if cls in _tracked:
-            return _tracked[cls]
-        if cls in _every_host:
-            return True
-    return None
+def _spec(table) -> _Track | None:
+    return _tracked.get(getattr(table, "name", None))
 
 
 def _values(obj, key: str) -> set:
@@ -106,16 +103,16 @@ def _values(obj, key: str) -> set:
 
 @event.listens_for(Session, "after_flush")
 def _bump_on_flush(session, _flush_context):
-    if getattr(session, "tenant", None) is None or not (_tracked or _every_host):
+    if getattr(session, "tenant", None) is None or not _tracked:
         return
     every, direct, through, created = False, set(), {}, set()
     for obj in chain(session.new, session.dirty, session.deleted):
-        spec = _spec(obj)
+        spec = _spec(getattr(obj, "__table__", None))
         if spec is None:
             continue
         if obj in session.dirty and not session.is_modified(obj, include_collections=False):
             continue
-        if spec is True:
+        if spec is EVERY_HOST:
             every = True
             break
         values = _values(obj, spec.key)
@@ -154,12 +151,9 @@ def _bump_on_bulk(orm_execute_state):
                                                  or state.is_insert):
         return
     table = getattr(state.statement, "table", None)
-    if getattr(state.session, "tenant", None) is None or table is None:
-        return
-    spec = next((s for m, s in (*_tracked.items(), *((m, True) for m in _every_host))
-                 if m.__table__.name == getattr(table, "name", None)), None)
-    if spec is not None:
-        bump(state.session, None if spec is True else _bulk_hosts(state, table, spec))
+    spec = _spec(table)
+    if spec is not None and getattr(state.session, "tenant", None) is not None:
+        bump(state.session, None if spec is EVERY_HOST else _bulk_hosts(state, table, spec))
 
 
 def _bulk_hosts(state, table: sa.Table, spec: _Track):
