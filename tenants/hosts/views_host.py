@@ -7,16 +7,13 @@ from dataclasses import dataclass
 
 from flask import (
     abort,
-    current_app,
     flash,
-    g,
     redirect,
     render_template,
     request,
     session,
     url_for,
 )
-from flask_wtf.csrf import generate_csrf
 
 from plateforme.database import db
 from plateforme.limits import limit
@@ -29,7 +26,7 @@ from tenants.core import hostdata
 from tenants.core.files import download
 from tenants.core.forms import ActionForm
 from tenants.core.navigation import tour_steps
-from tenants.core.pages import get_or_404
+from tenants.core.pages import get_or_404, with_token, without_token
 from tenants.hosts import accounts, profile
 from tenants.hosts.forms import (
     ClosureForm,
@@ -45,38 +42,17 @@ bp = TenantBlueprint("dashboard", __name__)
 GUIDE_FILENAME = "guide-de-la-teledeclaration.pdf"
 
 
-#: Where the session's CSRF token goes in a dashboard kept in memory.
-_CSRF_PLACE = "\x00jeton-csrf-tableau-de-bord\x00"
-
-
 @bp.get("/tableau-de-bord")
 @host_required
 def index():
     host = current_host()
     if "_flashes" in session or request.query_string:
         return _dashboard(host)
-    parts = hostdata.kept(db.session, host, "hosts.dashboard", lambda: _dashboard_parts(host))
-    return current_app.response_class(generate_csrf().encode().join(parts),
-                                      mimetype="text/html")
-
-
-def _dashboard_parts(host) -> tuple[bytes, ...]:
-    """The dashboard as the host gets it without a message: made only of their data and the
-    collectivité's content, so kept with them (`hostdata`), only the session's CSRF token put
-    in. Hosts open it first and most, on the 15th above all."""
-    field = current_app.config["WTF_CSRF_FIELD_NAME"]
-    real = g.pop(field, None)
-    setattr(g, field, _CSRF_PLACE)   # what csrf_token() and the forms' tokens give meanwhile
-    try:
-        html = _dashboard(host)
-    finally:
-        g.pop(field, None)
-        if real is not None:
-            setattr(g, field, real)
-    parts = tuple(part.encode() for part in html.split(_CSRF_PLACE))
-    if any(_CSRF_PLACE.strip("\x00").encode() in part for part in parts):
-        raise RuntimeError("a CSRF token of the dashboard was escaped: it cannot be put in")
-    return parts
+    # Without a message, the page is made only of the host's data and the collectivité's
+    # content: kept with them (`hostdata`), only the session's token put in. Hosts open it
+    # first and most, on the 15th above all.
+    return with_token(hostdata.kept(db.session, host, "hosts.dashboard",
+                                    lambda: without_token(lambda: _dashboard(host))))
 
 
 def _dashboard(host) -> str:
