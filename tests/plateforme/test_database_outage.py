@@ -173,6 +173,15 @@ def _terminate_others(app) -> int:
     return ended
 
 
+def _terminate_session_connection(app) -> None:
+    """End the connection the bound session's transaction runs on, from another one."""
+    pid = db.session.execute(sa.text("SELECT pg_backend_pid()")).scalar()
+    engine = sa.create_engine(app.config["DATABASE_URL"], poolclass=sa.pool.NullPool)
+    with engine.connect() as conn:
+        conn.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+    engine.dispose()
+
+
 def test_the_pool_recovers_from_lost_connections(pg_real_app, monkeypatch):
     create_tenant(pg_real_app, "vallee", "Vallée Verte")
     host = host_of("vallee")
@@ -198,12 +207,7 @@ def test_closing_a_session_whose_connection_died_does_not_raise(pg_real_app):
     with pg_real_app.app_context():
         with db.tenant_context(tenant):
             assert settings.get(db.session) is not None  # a transaction is open
-            pid = db.session.execute(sa.text("SELECT pg_backend_pid()")).scalar()
-            engine = sa.create_engine(pg_real_app.config["DATABASE_URL"],
-                                      poolclass=sa.pool.NullPool)
-            with engine.connect() as conn:
-                conn.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
-            engine.dispose()
+            _terminate_session_connection(pg_real_app)
         # Leaving closed the session without raising; the pool replaced the connection.
         with db.tenant_context(tenant):
             assert settings.get(db.session) is not None
@@ -217,12 +221,7 @@ def test_closing_a_session_after_its_failed_statement_does_not_raise(pg_real_app
     with pg_real_app.app_context():
         with db.tenant_context(tenant):
             assert settings.get(db.session) is not None
-            pid = db.session.execute(sa.text("SELECT pg_backend_pid()")).scalar()
-            engine = sa.create_engine(pg_real_app.config["DATABASE_URL"],
-                                      poolclass=sa.pool.NullPool)
-            with engine.connect() as conn:
-                conn.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
-            engine.dispose()
+            _terminate_session_connection(pg_real_app)
             with pytest.raises(sa.exc.DBAPIError):
                 db.session.execute(sa.text("SELECT 1"))
         with db.tenant_context(tenant):

@@ -92,7 +92,6 @@ def tenant_statements(tenant, when=lambda: True):
 def test_a_second_visit_reads_only_the_session_and_the_host(app, declared, logged_in):
     app.extensions["taxesejour.resolver"].check_seconds = 3600
     store = hostdata.cache(app)
-    store.clear()       # on PostgreSQL the application, and its memory, outlive each test
     first = dashboard(logged_in)
     assert owed(first) == "27,39"
     loads = store.loads
