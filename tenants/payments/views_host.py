@@ -131,9 +131,10 @@ def _dashboard_panel(host) -> _Panel:
     now, minutes = utcnow(), _minutes()
     account = paying.account(db.session, host, now, minutes)
     panel = _Panel(render_template("payments/host/_dashboard.html", account=account, zero=ZERO))
-    panel.until = hostdata.earliest(
-        p.started_at + timedelta(minutes=minutes) for p in account.payments
-        if p.status == PaymentStatus.EN_COURS and p.started_at + timedelta(minutes=minutes) > now)
+    hold = timedelta(minutes=minutes)
+    panel.until = hostdata.earliest(p.started_at + hold for p in account.payments
+                                    if p.status == PaymentStatus.EN_COURS
+                                    and p.started_at + hold > now)
     return panel
 
 
