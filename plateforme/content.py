@@ -66,7 +66,8 @@ def _bump_on_flush(session, _flush_context, _instances):
 
 @event.listens_for(Session, "do_orm_execute")
 def _bump_on_bulk(orm_execute_state):
-    if not (orm_execute_state.is_update or orm_execute_state.is_delete):
+    if not (orm_execute_state.is_update or orm_execute_state.is_delete
+            or orm_execute_state.is_insert):  # a deliberation's rows are inserted in bulk
         return
     session = orm_execute_state.session
     tenant = _tenant_of(session)

@@ -100,7 +100,7 @@ class Summary:
 def resolve(session: Session, hebergement: Hebergement, year: int) -> deliberations.InForce:
     """The deliberation in force for the hébergement's commune: by its INSEE code, else by its
     commune's name, else the only one there is."""
-    available = deliberations.in_force(session, year)
+    available = deliberations.in_force_views(session, year)
     if not available:
         raise UserError(f"Aucune délibération de la collectivité ne fixe la taxe de séjour pour "
                         f"{year} : la déclaration ne peut pas être calculée.")

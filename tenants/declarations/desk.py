@@ -83,7 +83,7 @@ def desk(session: Session, schema: str, hebergement: Hebergement, period: Period
         subject = draft or _unsaved(hebergement, period, deadline)
         carried = filing.carried(session, subject) if not subject.zero_reason else []
         try:
-            result = filing.summary(session, schema, subject, hebergement)
+            result = filing.summary(session, schema, subject, hebergement, carried)
         except UserError as refusal:
             problem = refusal.message
     shown = draft or validated

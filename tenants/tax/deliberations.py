@@ -240,7 +240,7 @@ _ORDER = (Deliberation.adopted_on.desc(), Deliberation.entered_on.desc().nulls_l
 class InForce:
     insee: str
     name: str
-    deliberation: Deliberation
+    deliberation: Deliberation | DeliberationView
 
 
 def in_force(session: Session, year: int) -> list[InForce]:
@@ -257,22 +257,26 @@ def in_force(session: Session, year: int) -> list[InForce]:
 
 @dataclass(frozen=True)
 class DeliberationView:
-    """What the calculator shows of a deliberation in force, with its engine rules built:
-    served from memory (plateforme/content.py) until the collectivité's tariffs change."""
+    """What the calculator and the declarations need of a deliberation in force, with its engine
+    rules built: served from memory (plateforme/content.py) until the collectivité's tariffs
+    change."""
 
     id: int
     name: str
     year: int
+    version: int
     adopted_on: date
     engine_rules: calculation.Rules
 
 
 @content.cached
 def in_force_views(session: Session, year: int) -> tuple[InForce, ...]:
-    """`in_force`, for the public calculator: plain values shared by every request."""
+    """`in_force` as plain values shared by every request: the calculator and every
+    declaration's amounts read the deliberations from memory, not from the database."""
     return tuple(InForce(f.insee, f.name, DeliberationView(
-        f.deliberation.id, f.deliberation.name, f.deliberation.year, f.deliberation.adopted_on,
-        _build_rules(f.deliberation))) for f in in_force(session, year))
+        f.deliberation.id, f.deliberation.name, f.deliberation.year, f.deliberation.version,
+        f.deliberation.adopted_on, _build_rules(f.deliberation)))
+        for f in in_force(session, year))
 
 
 def history(session: Session, year: int | None = None) -> list[Deliberation]:

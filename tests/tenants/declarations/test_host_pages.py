@@ -4,15 +4,20 @@ imported and validated, the état récapitulatif; and what another host can neve
 from __future__ import annotations
 
 import io
+from decimal import Decimal
 
 import pytest
 from pypdf import PdfReader
 
 from plateforme import mail
 from plateforme.database import db
+from tenants.declarations import computing
 from tenants.declarations.models import Declaration
+from tenants.tax.models import Deliberation
+from tests.plateforme.test_content import statements
 from tests.tenants.conftest import messages
 from tests.tenants.declarations.conftest import STAYS, hebergement
+from tests.tenants.tax.test_calculator import correct_tariff
 
 JULY = "2026-07"
 
@@ -88,6 +93,26 @@ def test_a_month_typed_then_validated_is_locked_with_its_receipt(app, imported, 
     (attachment,) = list(message.iter_attachments())
     assert attachment.get_content_type() == "application/pdf"
     assert attachment.get_content() == pdf.data
+
+
+def test_the_page_reads_the_tariffs_from_memory_until_the_collectivite_corrects_them(
+        imported, logged_in, gite):
+    """Every stay added shows the page again: its amounts come from the deliberation kept in
+    memory with the collectivité's content, not read again from the database, and a corrected
+    deliberation (a new version) shows on the next page."""
+    logged_in.post(f"{page_of(gite)}/sejours", stay(), page=page_of(gite))
+    logged_in.get(page_of(gite))
+    with statements() as seen:
+        page = logged_in.get(page_of(gite)).text
+    assert "Montant dû : 16,83" in page.replace("\u00a0", " ")   # 3 nights × 3 × (1,70 + 0,17)
+    assert not [s for s in seen if "tax_" in s]
+
+    with db.tenant_context(imported):
+        chosen = computing.resolve(db.session, hebergement("Gîte des Lilas"), 2026)
+        row = db.session.get(Deliberation, chosen.deliberation.id)
+        correct_tariff(db.session, row, Decimal("1.70"), Decimal("1.50"))
+    page = logged_in.get(page_of(gite)).text
+    assert "Montant dû : 14,85" in page.replace("\u00a0", " ")   # 3 nights × 3 × (1,50 + 0,15)
 
 
 def test_a_rectification_supersedes_and_shows_the_difference(imported, logged_in, gite):

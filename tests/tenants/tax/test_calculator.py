@@ -1,10 +1,15 @@
 """The public calculator: `GET /api/calculette`'s contract, its errors, and the page that works
 without JavaScript, on each collectivité's own deliberation."""
 
+import dataclasses
+from decimal import Decimal
+
 import pytest
 
 from plateforme.database import db
+from tenants.audit import journal
 from tenants.collectivite import settings
+from tenants.tax import deliberations
 from tests.conftest import get, host_of
 from tests.tenants.tax.test_import import register, run
 
@@ -19,6 +24,18 @@ def loaded(app):
         settings.get(db.session).support_phone = "+33142765000"
         db.session.commit()
     return tenants
+
+
+def correct_tariff(session, row, old: Decimal, new: Decimal) -> None:
+    """As the console does: a new version of the deliberation `row`, each tariff `old` now
+    `new`, committed."""
+    data = deliberations.to_data(row)
+    data = dataclasses.replace(data, periods=tuple(dataclasses.replace(p, tariffs=tuple(
+        (category, new if amount == old else amount) for category, amount in p.tariffs))
+        for p in data.periods))
+    deliberations.store(session, data, row.year, deliberations.Source.CONSOLE, journal.SYSTEM,
+                        key=row.key)
+    session.commit()
 
 
 def api(app, slug, **params):
@@ -130,6 +147,18 @@ def test_the_api_is_rate_limited_per_address_in_json(app, loaded):
                   personnes="1")
     assert limited.status_code == 429
     assert limited.get_json() == {"erreur": "Trop de tentatives"}
+
+
+def test_a_corrected_deliberation_answers_at_once(app, loaded):
+    """The deliberations are served from memory: a correction (its rows written in bulk) is
+    content, and the next answer uses it."""
+    query = {"date": "2026-03-02", "nature": "hotel", "classement": "3", "nuits": "1",
+             "personnes": "1"}
+    assert api(app, "paris", **query).get_json()["tarif_communal"] == "1.70"
+    with db.tenant_context(loaded["paris"]):
+        (row,) = [f.deliberation for f in deliberations.in_force(db.session, 2026)][:1]
+        correct_tariff(db.session, row, Decimal("1.70"), Decimal("1.50"))
+    assert api(app, "paris", **query).get_json()["tarif_communal"] == "1.50"
 
 
 def test_each_collectivite_computes_with_its_own_deliberation(app, loaded):
