@@ -78,21 +78,46 @@ def desk(session: Session, schema: str, hebergement: Hebergement, period: Period
     draft = versions[0] if versions and versions[0].status == Status.BROUILLON else None
     validated = filing.last_validated(versions)
     deadline = cal.deadline(period)
+    shown = draft or validated
+    register = _register(session, shown, page)
     result, problem, carried = None, None, []
     if draft is not None or validated is None:
         subject = draft or _unsaved(hebergement, period, deadline)
         carried = filing.carried(session, subject) if not subject.zero_reason else []
         try:
-            result = filing.summary(session, schema, subject, hebergement, carried)
+            result = filing.summary(session, schema, subject, hebergement, carried,
+                                    register.whole if subject is shown else None)
         except UserError as refusal:
             problem = refusal.message
-    shown = draft or validated
-    count = filing.stay_count(session, shown) if shown else 0
-    page = min(max(1, page), max(1, -(-count // STAYS_PER_PAGE)))
     return Desk(hebergement, period, deadline, filing.state_of(versions, deadline, today),
                 versions, draft, validated, result, problem, carried, period.end < today,
-                filing.stays_page(session, shown, page, STAYS_PER_PAGE) if count else [],
-                count, page)
+                register.lines, register.count, register.page)
+
+
+@dataclass(frozen=True)
+class _Register:
+    lines: list[Stay]           # the page shown
+    count: int
+    page: int
+    whole: list[Stay] | None    # every line, when they fit on one page
+
+
+def _register(session: Session, shown: Declaration | None, page: int) -> _Register:
+    """The page of the register shown. A period's register usually fits on one page: then it
+    is read once, with one line more to tell, for the page and for the engine alike."""
+    if shown is None:
+        return _Register([], 0, 1, None)
+    first = None
+    if page <= 1:
+        first = filing.stays_page(session, shown, 1, STAYS_PER_PAGE + 1)
+        if len(first) <= STAYS_PER_PAGE:
+            return _Register(first, len(first), 1, first)
+    count = filing.stay_count(session, shown)
+    page = min(max(1, page), max(1, -(-count // STAYS_PER_PAGE)))
+    if first is not None:
+        return _Register(first[:STAYS_PER_PAGE], count, 1, None)
+    lines = filing.stays_page(session, shown, page, STAYS_PER_PAGE) if count else []
+    return _Register(lines, count, page, None)
 
 
 def _unsaved(hebergement: Hebergement, period: Period, deadline: date) -> Declaration:

@@ -175,23 +175,29 @@ _STAY_COLUMNS = (Stay.arrival, Stay.departure, Stay.persons, Stay.exempt_minors,
 
 
 def inputs(session: Session, declaration: Declaration,
-           carried_stays: list[Stay] | None = None) -> list[StayInput]:
-    """What the engine is given: the stays carried from earlier periods (`carried_stays` when
-    the caller already read them), then the period's own, read as plain rows (a register of
-    thousands of lines is not loaded as objects)."""
+           carried_stays: list[Stay] | None = None,
+           own_stays: list[Stay] | None = None) -> list[StayInput]:
+    """What the engine is given: the stays carried from earlier periods, then the period's
+    own, read as plain rows (a register of thousands of lines is not loaded as objects) unless
+    the caller already read them (`carried_stays`, `own_stays`: every line, in order)."""
     if carried_stays is None:
         carried_stays = carried(session, declaration)
-    own = [] if declaration.id is None else [
-        StayInput(*row) for row in session.execute(
-            sa.select(*_STAY_COLUMNS).where(Stay.declaration_id == declaration.id)
-            .order_by(Stay.arrival, Stay.id))]
+    if own_stays is not None:
+        own = [StayInput.of(stay) for stay in own_stays]
+    else:
+        own = [] if declaration.id is None else [
+            StayInput(*row) for row in session.execute(
+                sa.select(*_STAY_COLUMNS).where(Stay.declaration_id == declaration.id)
+                .order_by(Stay.arrival, Stay.id))]
     return [StayInput.of(stay, carried=True) for stay in carried_stays] + own
 
 
 def summary(session: Session, schema: str, declaration: Declaration,
-            hebergement: Hebergement, carried_stays: list[Stay] | None = None) -> Summary:
+            hebergement: Hebergement, carried_stays: list[Stay] | None = None,
+            own_stays: list[Stay] | None = None) -> Summary:
     period = Period(declaration.period_start, declaration.period_end, declaration.period)
-    stays = [] if declaration.zero_reason else inputs(session, declaration, carried_stays)
+    stays = [] if declaration.zero_reason else inputs(session, declaration, carried_stays,
+                                                      own_stays)
     return computing.summarize(session, schema, hebergement, period, stays)
 
 

@@ -98,14 +98,18 @@ def test_a_month_typed_then_validated_is_locked_with_its_receipt(app, imported, 
 def test_the_page_reads_the_tariffs_from_memory_until_the_collectivite_corrects_them(
         imported, logged_in, gite):
     """Every stay added shows the page again: its amounts come from the deliberation kept in
-    memory with the collectivité's content, not read again from the database, and a corrected
-    deliberation (a new version) shows on the next page."""
+    memory with the collectivité's content, not read again from the database (nor the
+    register twice), and a corrected deliberation (a new version) shows on the next page."""
     logged_in.post(f"{page_of(gite)}/sejours", stay(), page=page_of(gite))
     logged_in.get(page_of(gite))
     with statements() as seen:
         page = logged_in.get(page_of(gite)).text
     assert "Montant dû : 16,83" in page.replace("\u00a0", " ")   # 3 nights × 3 × (1,70 + 0,17)
     assert not [s for s in seen if "tax_" in s]
+    # The register, one page long, is read once for the table and the amounts (and the stays
+    # carried from June once): no count, no second reading.
+    assert len([s for s in seen if "declaration_stays" in s]) == 2
+    assert not [s for s in seen if "count(" in s.lower()]
 
     with db.tenant_context(imported):
         chosen = computing.resolve(db.session, hebergement("Gîte des Lilas"), 2026)
