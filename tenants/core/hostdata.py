@@ -76,10 +76,6 @@ def tracks_all(*models: type) -> None:
     _tracked.update((model.__table__.name, EVERY_HOST) for model in models)
 
 
-def _tracked_tables() -> set[str]:
-    return set(_tracked)
-
-
 def _hosts_table() -> sa.Table:
     return next(t for t in TenantModel.metadata.sorted_tables if t.name == "hosts")
 

@@ -253,7 +253,7 @@ def test_every_table_a_kept_value_reads_is_watched(app, payfip_on, logged_in, mo
         assert logged_in.get(path).status_code == 200
     read = {name for sql in seen
             for name in re.findall(r'(?:FROM|JOIN) (?:"?\w+"?\.)?"?(\w+)"?', sql)}
-    watched = hostdata._tracked_tables() | content._tracked_tables
+    watched = set(hostdata._tracked) | content._tracked_tables
     assert names and read, (names, read)
     assert read <= watched, read - watched
 
