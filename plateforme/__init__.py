@@ -6,6 +6,7 @@ from flask_wtf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import config as settings
+from plateforme import memory
 from plateforme.routing import App
 
 csrf = CSRFProtect()
@@ -15,6 +16,7 @@ def create_app(config=None) -> App:
     """Build the application. `config`: None (TAXESEJOUR_ENV decides), an environment name,
     a config class, or a dict of overrides (its "ENV" key names the base environment)."""
     values = settings.load(config)
+    memory.give_big_blocks_back()
     app = App(__name__, template_folder=str(settings.ROOT / "templates"),
               static_folder=str(settings.ROOT / "static"),
               instance_path=str(settings.INSTANCE))

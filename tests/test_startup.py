@@ -13,6 +13,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from tests.conftest import ROOT
 
 #: Imported only by the code that uses them (the cost each adds to every process, roughly).
@@ -74,3 +76,35 @@ def test_the_written_out_dummy_hashes_are_real_hashes_of_the_current_parameters(
                              (security, "taxesejour-dummy-operator-password")):
         assert module._hasher.verify(module._DUMMY_HASH, password)
         assert not module._hasher.check_needs_rehash(module._DUMMY_HASH)
+
+
+MEMORY_PROBE = """
+import wsgi
+from tenants.access import passwords
+
+
+def rss_kib():
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("VmRSS"))
+
+
+stored = passwords.hash_password("une phrase de passe pour la mesure")
+before = rss_kib()
+for _ in range(3):
+    assert passwords.verify(stored, "une phrase de passe pour la mesure")
+print(rss_kib() - before)
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc, tunes glibc")
+def test_a_worker_gives_a_password_checks_memory_back(tmp_path):
+    """Each check takes 19 MiB (Argon2id): without plateforme/memory.py, glibc kept them after
+    the second check, in every worker, for good."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("TAXESEJOUR_", "FLASK_", "MALLOC_"))}
+    env.update(TAXESEJOUR_ENV="test", DATABASE_URL=f"sqlite:///{tmp_path / 'shared.db'}",
+               TENANT_SQLITE_DIR=str(tmp_path / "tenants"))
+    done = subprocess.run([sys.executable, "-c", MEMORY_PROBE], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    assert int(done.stdout.strip().splitlines()[-1]) < 4 * 1024
