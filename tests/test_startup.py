@@ -3,7 +3,8 @@
 Every process builds the application — each web worker, `flask --help`, every cron command —
 and most never draw a QR code, check a password's strength, read a PDF or run a migration.
 Those libraries are imported where they are used; this rule keeps them there. A rule, not a
-timing: it runs `import wsgi` in a fresh interpreter and reads its `sys.modules`.
+timing: it runs `import wsgi` in a fresh interpreter and reads its `sys.modules`. In the same
+spirit, a built application's worker gives back what each password check takes (19 MiB).
 """
 
 from __future__ import annotations
