@@ -59,9 +59,9 @@ DEFAULT_PEER = ROOT.parent / "shared" / "bench" / "peer_django_tenants"
 DOMAIN = "taxesejour.localhost"
 REDIS = "redis://127.0.0.1:6379/9"
 CSRF_RE = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
-# What each measured page must show (not a redirect to the login page, not an error page).
 #: Logins the worker has served when its RSS is read a second time.
 LOGINS = 5
+# What each measured page must show (not a redirect to the login page, not an error page).
 EXPECTED = {"login": 'action="/connexion"', "dashboard": "Bienvenue sur votre tableau de bord",
             "calculator": 'name="nuits"', "declaration": "Registre du logeur"}
 

@@ -46,8 +46,10 @@ print(json.dumps(sorted(name for name in json.loads(sys.argv[1]) if name in sys.
 """
 
 
-def _loaded_after_import_wsgi(tmp_path, names) -> list[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TAXESEJOUR_", "FLASK_"))}
+def _fresh_interpreter(tmp_path, code: str, *args: str) -> str:
+    """`code` run by a new Python in a test environment; the last line it printed."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("TAXESEJOUR_", "FLASK_", "MALLOC_"))}
     env.update(
         TAXESEJOUR_ENV="test",
         DATABASE_URL=f"sqlite:///{tmp_path / 'shared.db'}",
@@ -57,14 +59,14 @@ def _loaded_after_import_wsgi(tmp_path, names) -> list[str]:
         JOBS_BACKEND="rq",
         JOBS_REDIS_URL="redis://127.0.0.1:9/0",
     )
-    done = subprocess.run([sys.executable, "-c", PROBE, json.dumps(names)], cwd=ROOT, env=env,
+    done = subprocess.run([sys.executable, "-c", code, *args], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return done.stdout.strip().splitlines()[-1]
 
 
 def test_building_the_application_imports_no_heavy_library(tmp_path):
-    assert _loaded_after_import_wsgi(tmp_path, list(HEAVY)) == []
+    assert json.loads(_fresh_interpreter(tmp_path, PROBE, json.dumps(list(HEAVY)))) == []
 
 
 def test_the_written_out_dummy_hashes_are_real_hashes_of_the_current_parameters():
@@ -101,11 +103,4 @@ print(rss_kib() - before)
 def test_a_worker_gives_a_password_checks_memory_back(tmp_path):
     """Each check takes 19 MiB (Argon2id): without plateforme/memory.py, glibc kept them after
     the second check, in every worker, for good."""
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("TAXESEJOUR_", "FLASK_", "MALLOC_"))}
-    env.update(TAXESEJOUR_ENV="test", DATABASE_URL=f"sqlite:///{tmp_path / 'shared.db'}",
-               TENANT_SQLITE_DIR=str(tmp_path / "tenants"))
-    done = subprocess.run([sys.executable, "-c", MEMORY_PROBE], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=120, check=False)
-    assert done.returncode == 0, done.stderr
-    assert int(done.stdout.strip().splitlines()[-1]) < 4 * 1024
+    assert int(_fresh_interpreter(tmp_path, MEMORY_PROBE)) < 4 * 1024
